@@ -1,0 +1,119 @@
+# moot: one plain Makefile (STYLE.md habit 13).
+#   make                 build mootd (and the unit tests) into build/
+#   make run             install missing packages, build, run mootd on loopback
+#   make check           the same set-up, then unit + integration tests, then again under ASan+UBSan
+#   make asan            unit + integration tests built with SANITIZE=address,undefined
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make DEVELOPER=1     warnings are errors
+#   make SANITIZE=address,undefined BUILD=build/asan
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+PKGS = libuv1-dev libssl-dev libsqlite3-dev libyaml-dev pkg-config python3 make gcc
+PKG_LIBS = libuv openssl sqlite3 yaml-0.1
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -pthread
+CFLAGS += $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -luv -lssl -lcrypto -lsqlite3 -lyaml)
+ifdef DEVELOPER
+CFLAGS += -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings -Wmissing-prototypes
+CFLAGS += -Wno-unused-parameter
+endif
+ifdef SANITIZE
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+PROTO_SRC = \
+	proto/buf.c \
+	proto/line.c \
+	proto/command.c \
+	proto/wildmat.c \
+	proto/date.c \
+	proto/article.c \
+	proto/tls.c
+
+DAEMON_SRC = \
+	daemon/main.c \
+	daemon/config.c \
+	daemon/groups.c \
+	daemon/listen.c \
+	daemon/session.c \
+	daemon/reader.c \
+	daemon/ingest.c \
+	daemon/store.c
+
+UNIT_SRC = \
+	tests/unit/main.c \
+	tests/unit/test_buf.c \
+	tests/unit/test_line.c \
+	tests/unit/test_command.c \
+	tests/unit/test_wildmat.c \
+	tests/unit/test_date.c \
+	tests/unit/test_article.c \
+	tests/unit/test_tls.c \
+	tests/unit/test_store.c \
+	tests/unit/test_config.c
+
+PROTO_OBJ = $(PROTO_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
+HEADERS = $(wildcard proto/*.h daemon/*.h client/*.h tests/unit/*.h)
+
+.PHONY: all deps run check test unit integration asan install clean
+
+all: $(BUILD)/mootd $(BUILD)/unit
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/mootd: $(DAEMON_OBJ) $(PROTO_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/config.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Install what is missing (Debian 12), only when root and only if missing.
+deps:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "missing packages:$$missing (run as root, or: sudo apt-get install$$missing)"; exit 1; \
+		fi; \
+	fi
+
+run: deps
+	$(MAKE) $(BUILD)/mootd
+	$(BUILD)/mootd
+
+unit: $(BUILD)/unit
+	$(BUILD)/unit
+
+integration: $(BUILD)/mootd
+	$(PYTHON) tests/integration/run.py --mootd $(BUILD)/mootd
+
+test: unit integration
+
+asan:
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined DEVELOPER=1 test
+
+check: deps
+	$(MAKE) DEVELOPER=1 test
+	$(MAKE) asan
+
+install: $(BUILD)/mootd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/moot
+	install -m 755 $(BUILD)/mootd $(DESTDIR)$(PREFIX)/sbin/mootd
+	install -m 644 docs/mootd.8 $(DESTDIR)$(PREFIX)/share/man/man8/mootd.8
+	install -m 644 conf/mootd.yaml $(DESTDIR)$(PREFIX)/share/doc/moot/mootd.yaml.example
+
+clean:
+	rm -rf build

@@ -1,0 +1,70 @@
+/*
+ * config.h: mootd's YAML configuration (libyaml; only config.c includes yaml.h).
+ *
+ * Every key is validated; unknown keys are errors; every error message names
+ * the file, the line and the key: "FILE:LINE: KEY: what is wrong".
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+enum posting {
+	POSTING_YES = 0,
+	POSTING_NO = 1,
+	POSTING_MODERATED = 2,
+};
+
+struct config_listen {
+	char *address;		/* as written, "127.0.0.1:1119" or "[::1]:563" */
+	char host[64];		/* parsed host, without brackets */
+	int port;		/* parsed port, 1..65535 */
+	int tls;		/* 1: implicit TLS (RFC 8143) */
+};
+
+struct config_group {
+	char *name;		/* valid newsgroup name, unique */
+	char *description;	/* "" when absent; no newlines */
+	enum posting posting;	/* default POSTING_YES */
+	int retention_days;	/* 0 keeps forever */
+};
+
+struct config {
+	char *file;			/* path read, or "(default)" for the embedded text */
+	char *pathhost;			/* this instance's Path/Xref name */
+	char *state;			/* state folder, as given (default "./var") */
+	struct config_listen *listen;	/* at least one */
+	size_t nlisten;
+	char *tls_certificate;		/* resolved: absolute or relative to state */
+	char *tls_key;			/* resolved like the certificate */
+	int tls_generated;		/* 1 when neither certificate nor key was given
+					   (so a missing pair may be generated) */
+	long max_connections;		/* default 10000 */
+	long max_article_bytes;		/* default 1000000 */
+	long idle_timeout_s;		/* default 600 */
+	char *motd;			/* LIST MOTD text, NULL when none */
+	struct config_group *groups;
+	size_t ngroups;
+};
+
+/* The embedded default configuration (loopback ports 1119/1563, state ./var,
+ * groups moot.welcome, moot.general, moot.support, moot.ideas). */
+extern const char config_default_yaml[];
+
+/*
+ * Load and validate the YAML file at path into cfg (zeroed first).  Returns 0,
+ * or MOOT_ECONFIG with err holding "FILE:LINE: KEY: what is wrong".
+ */
+int config_load_file(const char *path, struct config *cfg, char *err, size_t errlen);
+
+/* The same for text held in memory; name is used as FILE in messages. */
+int config_load_string(const char *name, const char *text, size_t len,
+		       struct config *cfg, char *err, size_t errlen);
+
+/* Free everything cfg holds and zero it. */
+void config_release(struct config *cfg);
+
+/* The group named name, or NULL. */
+const struct config_group *config_group_find(const struct config *cfg, const char *name);
+
+#endif

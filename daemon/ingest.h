@@ -1,0 +1,43 @@
+/*
+ * ingest.h: the one path every article takes in (POST now; IHAVE and
+ * TAKETHIS later): validate, dedupe, number, store, in one transaction.
+ * Articles that arrive in one loop turn share one transaction (group commit);
+ * the callback, which sends the 2xx, runs only after that transaction
+ * committed with synchronous=FULL.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include "../proto/buf.h"
+
+struct mootd;
+
+enum ingest_source {
+	INGEST_POST = 0,	/* a reader's POST: we inject (RFC 5537 §3.5) */
+	INGEST_PEER = 1,	/* transit from a peer (RFC 5537 §3.6) */
+};
+
+/* Result of a queued article: status 0 stored; MOOT_EEXIST duplicate;
+ * MOOT_ESTORE the commit failed.  msgid is the article's Message-ID. */
+typedef void (*ingest_cb)(void *arg, int status, const char *msgid, const char *why);
+
+int ingest_init(struct mootd *d);
+void ingest_free(struct mootd *d);
+
+/*
+ * Take an article in wire form (without the "." line).  Checks it now; on a
+ * problem returns MOOT_EPROTO (441, *why says what), MOOT_EEXIST (duplicate),
+ * MOOT_ENOTFOUND (no such group) or MOOT_EINVAL (posting not allowed), and cb is
+ * never called.  Otherwise returns 0 and cb runs once after the batch commits.
+ * Takes ownership of art's memory (art is left empty).
+ */
+int ingest_article(struct mootd *d, int source, struct buf *art,
+		   ingest_cb cb, void *arg, const char **why);
+
+/* Forget callbacks for arg (its session closed); their articles still commit. */
+void ingest_forget(struct mootd *d, void *arg);
+
+/* Commit the pending batch now (used at shutdown). */
+void ingest_flush(struct mootd *d);
+
+#endif

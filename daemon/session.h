@@ -1,0 +1,108 @@
+/*
+ * session.h: one client connection: input framing, the command loop,
+ * pipelining in order, output batching (all replies produced from one read
+ * go out in one write), the output high-water mark, and receiving
+ * multi-line article data.  Commands themselves live in reader.c.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdint.h>
+#include "../proto/buf.h"
+#include "../proto/tls.h"
+#include "../proto/command.h"
+#include "mootd.h"
+
+/* Output above this many bytes stops command processing until it drains. */
+#define SESSION_OUT_HWM (256 * 1024)
+
+enum session_state {
+	SESSION_COMMAND = 0,	/* reading command lines */
+	SESSION_ARTICLE,	/* reading a multi-line article block (POST) */
+	SESSION_WAIT,		/* waiting for an asynchronous result (ingest commit) */
+	SESSION_CLOSING,	/* QUIT or fatal error: flush, then close */
+};
+
+struct session;
+
+/* Receives a finished article block: status 0 with the wire form in art
+ * (dot-stuffed CRLF lines, without the "." line; the callee may take the
+ * data by swapping the buf), or MOOT_ETOOBIG when it exceeded the limit
+ * (art is then empty: the data was discarded as it arrived). */
+typedef void (*session_article_cb)(struct session *s, struct buf *art, int status);
+
+/* Produces more of a long multi-line reply; called when the output has
+ * drained below the high-water mark.  Returns 1 when more remains, 0 when done. */
+typedef int (*session_cont_fn)(struct session *s);
+
+struct session {
+	struct xport x;			/* embedded transport; x.data == this */
+	struct mootd *d;
+	struct session *prev, *next;	/* in d->sessions */
+	enum session_state state;
+	int implicit_tls;		/* accepted on a TLS listener */
+	int tls_started;		/* STARTTLS done or implicit */
+	int mode_reader;		/* MODE READER was sent (informational) */
+	int close_after_flush;		/* QUIT or a fatal error */
+	int paused;			/* reading stopped by the high-water mark */
+	int discarding_line;		/* dropping the rest of an over-long line */
+	int freed;			/* debugging guard */
+	int64_t last_active;		/* epoch seconds of the last input */
+	char addr[64];			/* peer address, for logs */
+	struct buf in;			/* received plaintext not yet processed */
+	struct buf out;			/* replies not yet written */
+	struct buf art;			/* article being received (SESSION_ARTICLE) */
+	int art_toobig;			/* the article exceeded max_article_bytes */
+	session_article_cb art_cb;
+	session_cont_fn cont;		/* a long reply in progress, or NULL */
+	int64_t cont_next, cont_hi;	/* continuation cursor */
+	int cont_kind;			/* which reply, for reader.c */
+	char cont_arg[128];		/* e.g. HDR field name / XPAT pattern */
+	struct group *group;		/* currently selected group, or NULL */
+	int64_t cur;			/* current article number, 0 when none */
+};
+
+/* Accept a new connection from listener server; called by listen.c. */
+void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls);
+
+/* Append a status line "CODE text\r\n"; text is printf-formatted or NULL
+ * for the standard text. */
+void session_reply(struct session *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Append raw bytes to the output (already in wire form). */
+void session_write(struct session *s, const char *p, size_t n);
+
+/* Append a text line with dot-stuffing and CRLF (for multi-line bodies). */
+void session_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Append the ".\r\n" that ends a multi-line block. */
+void session_end(struct session *s);
+
+/* Switch to receiving an article; cb runs when the "." line arrives. */
+void session_receive_article(struct session *s, session_article_cb cb);
+
+/* Enter SESSION_WAIT: stop processing commands until session_resume. */
+void session_wait(struct session *s);
+/* Leave SESSION_WAIT, flush, and process any pipelined input. */
+void session_resume(struct session *s);
+
+/* Start a continuation producing the rest of a long reply. */
+void session_continue(struct session *s, session_cont_fn fn);
+
+/* After the pending output (the 382 reply) is written, start TLS (RFC 4642). */
+int session_starttls(struct session *s);
+
+/* Close after the pending output is written (QUIT, 400). */
+void session_close_after_flush(struct session *s);
+
+/* Send what is buffered now (normally done after each batch of input). */
+void session_flush(struct session *s);
+
+/* Sweep: close sessions idle longer than the configured timeout. */
+void session_sweep_idle(struct mootd *d);
+
+/* Close every session (SIGTERM drain: after flushing their output). */
+void session_close_all(struct mootd *d);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * store.h: the article store on SQLite (WAL, synchronous=FULL).  This is the
+ * only module that speaks SQL or includes sqlite3.h.  Statements are prepared
+ * once at open.  Schema as in DESIGN.md: articles, numbering, groups, history
+ * (and, later, outq, users, modqueue, bans, events).
+ *
+ * Strings handed to callbacks are valid only during the callback.  Functions
+ * return 0, MOOT_ENOTFOUND, MOOT_EEXIST or MOOT_ESTORE (the SQLite message is
+ * logged to stderr by the store).
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Open (creating if needed) the database file at path, apply the schema and
+ * migrations, prepare statements.  Returns 0 or MOOT_ESTORE with err. */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+
+/* Finalize statements and close; accepts NULL. */
+void store_close(struct store *st);
+
+/* Transactions: one writer.  begin/commit/rollback nest not. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* ---- groups ---- */
+
+enum store_group_status {
+	STORE_GROUP_ACTIVE = 0,
+	STORE_GROUP_REMOVED = 1,	/* no longer in the config: not listed, articles kept */
+};
+
+struct store_group {
+	int64_t id;
+	const char *name;
+	const char *description;
+	int status;		/* enum store_group_status */
+	int64_t low, high, count;
+	int64_t created;	/* epoch seconds */
+};
+
+/* Call cb for every group (any status), ordered by name.  Stops when cb returns non-zero and returns that. */
+int store_groups_each(struct store *st, int (*cb)(void *arg, const struct store_group *g), void *arg);
+
+/*
+ * Insert the group if absent (low 1, high 0, count 0, created now), else
+ * update description and set status ACTIVE.  Sets *id.
+ */
+int store_group_upsert(struct store *st, const char *name, const char *description,
+		       int64_t now, int64_t *id);
+
+/* Set a group's status. */
+int store_group_set_status(struct store *st, int64_t id, int status);
+
+/* Write a group's low/high/count (inside the caller's transaction). */
+int store_group_set_marks(struct store *st, int64_t id, int64_t low, int64_t high, int64_t count);
+
+/* ---- writing articles (inside a transaction) ---- */
+
+struct store_article {
+	const char *msgid;	/* "<...>" */
+	int64_t arrived;	/* epoch seconds */
+	int64_t posted;		/* from Date, epoch seconds */
+	int64_t bytes;		/* RFC 3977 §8.5 :bytes, the article's octets in wire form */
+	int64_t lines;		/* :lines, body lines */
+	const char *from;	/* overview values (unfolded, tabs replaced), NUL-terminated */
+	const char *subject;
+	const char *date;
+	const char *refs;	/* "" when none */
+	const char *xref;	/* "pathhost group:n group:n" */
+	const char *head;	/* wire form, each header ending CRLF, no empty line */
+	size_t head_len;
+	const char *body;	/* wire form (dot-stuffed CRLF lines), without the "." line */
+	size_t body_len;
+};
+
+/* 1 if msgid is in articles or history, 0 if not, < 0 on error. */
+int store_msgid_seen(struct store *st, const char *msgid);
+
+/* Insert an article; MOOT_EEXIST if its message-id exists.  Sets *article_id. */
+int store_article_add(struct store *st, const struct store_article *a, int64_t *article_id);
+
+/* Number an article in a group. */
+int store_number_add(struct store *st, int64_t group_id, int64_t number, int64_t article_id);
+
+/* Record a message-id in history (state: "rejected", "cancelled", "expired"). */
+int store_history_add(struct store *st, const char *msgid, int64_t when, const char *state);
+
+/* ---- reading ---- */
+
+/* article id numbered number in group, or MOOT_ENOTFOUND. */
+int store_number_get(struct store *st, int64_t group_id, int64_t number, int64_t *article_id);
+
+/* The first number > number (dir > 0) or < number (dir < 0) in group; MOOT_ENOTFOUND at the end. */
+int store_number_step(struct store *st, int64_t group_id, int64_t number, int dir, int64_t *next);
+
+/* The article id of msgid, or MOOT_ENOTFOUND. */
+int store_msgid_get(struct store *st, const char *msgid, int64_t *article_id);
+
+/* What of an article to fetch. */
+#define STORE_HEAD 1
+#define STORE_BODY 2
+
+/*
+ * Call cb with the article's stored head and/or body (wire form; head ends
+ * with its last header's CRLF, body without the "." line), and its msgid.
+ * Missing parts are passed as NULL/0.
+ */
+int store_article_get(struct store *st, int64_t article_id, int what,
+		      int (*cb)(void *arg, const char *msgid, const char *head, size_t head_len,
+				const char *body, size_t body_len),
+		      void *arg);
+
+/* One overview row, valid during the callback. */
+struct store_over {
+	int64_t number;		/* in the group asked for; 0 when looked up by message-id */
+	int64_t article_id;
+	const char *msgid, *subject, *from, *date, *refs, *xref;
+	int64_t bytes, lines, arrived;
+	const char *head;	/* only when want_head, else NULL */
+	size_t head_len;
+};
+
+/*
+ * Overview rows for numbers lo..hi of a group, ascending, at most limit rows
+ * (limit <= 0: no limit).  Returns the number of rows passed to cb, or < 0.
+ * Stops early when cb returns non-zero.
+ */
+int store_over_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
+		     int want_head, int (*cb)(void *arg, const struct store_over *row), void *arg);
+
+/* The overview row of one article by id (number 0). */
+int store_over_article(struct store *st, int64_t article_id, int want_head,
+		       int (*cb)(void *arg, const struct store_over *row), void *arg);
+
+/* Article numbers lo..hi of a group, ascending (LISTGROUP); at most limit; returns count. */
+int store_numbers_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
+			int (*cb)(void *arg, int64_t number), void *arg);
+
+/*
+ * NEWNEWS: articles arrived at or after since, with every group they are
+ * numbered in: cb(arg, article_id, msgid, group_id) called per (article,
+ * group), ordered by article id.
+ */
+int store_newnews(struct store *st, int64_t since,
+		  int (*cb)(void *arg, int64_t article_id, const char *msgid, int64_t group_id),
+		  void *arg);
+
+/*
+ * Expire: remove group's numbering of articles arrived before cutoff, delete
+ * the articles no group numbers any more (their ids go to history as
+ * "expired"), and recompute the group's low and count, which are returned.
+ * Runs its own transaction.  *expired counts numbering rows removed.
+ */
+int store_expire_group(struct store *st, int64_t group_id, int64_t cutoff,
+		       int64_t *low, int64_t *count, int64_t *expired);
+
+/* The last SQLite error message, for logs. */
+const char *store_errmsg(struct store *st);
+
+#endif

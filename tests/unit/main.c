@@ -1,0 +1,19 @@
+/* The unit test runner: every module's cases, then one closing line. */
+#include "test.h"
+
+struct test_state T;
+
+int main(void)
+{
+	test_buf();
+	test_line();
+	test_command();
+	test_wildmat();
+	test_date();
+	test_article();
+	test_tls();
+	test_store();
+	test_config();
+	printf("%d passed, %d failed\n", T.passed, T.failed);
+	return T.failed ? 1 : 0;
+}
