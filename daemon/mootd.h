@@ -48,6 +48,7 @@ struct mootd {
 	struct ingest *ingest;		/* the article intake (ingest.c) */
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */
 	uv_signal_t sighup, sigterm, sigint;
+	uv_timer_t drain_timer;		/* SIGTERM: forces the last connections closed */
 	int draining;			/* SIGTERM received: no new sessions */
 	int64_t last_expire;		/* epoch seconds of the last expiry run */
 	uint64_t articles_in;		/* counters for logs and, later, metrics */

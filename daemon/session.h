@@ -46,13 +46,15 @@ struct session {
 	int close_after_flush;		/* QUIT or a fatal error */
 	int paused;			/* reading stopped by the high-water mark */
 	int discarding_line;		/* dropping the rest of an over-long line */
-	int freed;			/* debugging guard */
+	int eof;			/* the client closed its side: finish, then close */
+	int64_t closing_since;		/* when closing began (to abort stuck closes) */
 	int64_t last_active;		/* epoch seconds of the last input */
 	char addr[64];			/* peer address, for logs */
 	struct buf in;			/* received plaintext not yet processed */
 	struct buf out;			/* replies not yet written */
 	struct buf art;			/* article being received (SESSION_ARTICLE) */
 	int art_toobig;			/* the article exceeded max_article_bytes */
+	int art_midline;		/* part of an over-long line was already taken */
 	session_article_cb art_cb;
 	session_cont_fn cont;		/* a long reply in progress, or NULL */
 	int64_t cont_next, cont_hi;	/* continuation cursor */

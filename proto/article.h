@@ -83,7 +83,7 @@ int article_newsgroups(const char *value, size_t len,
 
 /*
  * Iterate the message-ids of a References value: *pos starts at 0; each call
- * sets *id/*id_len to the next <...> token and returns 1, or returns 0 at the end.
+ * sets *id and *id_len to the next <...> token and returns 1, or returns 0 at the end.
  */
 int article_next_msgid(const char *value, size_t len, size_t *pos,
 		       const char **id, size_t *id_len);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <uv.h>
+#include "buf.h"
 
 struct tls_ctx;	/* an SSL_CTX with our settings */
 
@@ -76,7 +77,8 @@ struct xport {
 	int reading;			/* uv_read_start is active */
 	int closing;			/* xport_close called: late callbacks are no-ops */
 	int handshake_done;
-	char *rbuf;			/* receive buffer, allocated only while reading */
+	struct buf pending;		/* plaintext written before the TLS handshake finished */
+	uv_shutdown_t shutdown_req;	/* graceful close */
 };
 
 /* Initialise x's TCP handle on loop (then uv_accept or uv_tcp_connect into &x->tcp). */
@@ -106,14 +108,23 @@ int xport_write(struct xport *x, const uv_buf_t *bufs, unsigned int n);
  * when none was presented. */
 int xport_peer_fingerprint(struct xport *x, char *out, size_t outlen);
 
+/* The X509 verification result of the peer's certificate (X509_V_OK == 0),
+ * or -1 without TLS; and its text. */
+long xport_verify_result(const struct xport *x);
+const char *xport_verify_error(long result);
+
 /* 1 if the stream is encrypted and the handshake done. */
 int xport_is_tls(const struct xport *x);
 
 /* A short description of the negotiated protocol ("TLSv1.3") or "plain". */
 const char *xport_tls_version(const struct xport *x);
 
-/* Close: sends TLS close_notify if possible, closes the handle; close_cb runs
- * from the libuv close callback.  Safe to call twice. */
+/* Close gracefully: queues a TLS close_notify, waits for queued writes to
+ * reach the kernel (uv_shutdown), then closes the handle; close_cb runs from
+ * the libuv close callback.  Safe to call more than once. */
 void xport_close(struct xport *x);
+
+/* Close the handle now, dropping queued writes (a peer that stopped reading). */
+void xport_abort(struct xport *x);
 
 #endif

@@ -1,0 +1,520 @@
+/*
+ * session.c: one client connection.
+ *
+ * Bytes arrive through the transport (plain or TLS, the same here) into a
+ * bounded input buffer.  process() takes complete lines out of it one at a
+ * time and hands each command to reader.c, so pipelined commands are
+ * answered in order.  Replies accumulate in s->out and all replies produced
+ * from one read go out in one write.  Three things stop command processing
+ * until they clear: an asynchronous result being awaited (SESSION_WAIT, e.g.
+ * a POST waiting for its commit), a long reply still being produced (a
+ * continuation), and output over the high-water mark (a reader that does not
+ * read).  While stopped, the socket is not read either, so a client cannot
+ * grow our memory by sending without reading.
+ *
+ * A session is freed only in the transport's close callback; the closing
+ * flag of the transport makes late callbacks no-ops.
+ */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/moot.h"
+#include "../proto/line.h"
+#include "ingest.h"
+#include "reader.h"
+#include "session.h"
+
+/* A line of article data longer than this is taken in pieces. */
+#define ARTICLE_PIECE (64 * 1024)
+/* A close that has not completed after this many seconds is forced. */
+#define CLOSE_GRACE_S 30
+
+static void process(struct session *s);
+
+/* Bytes queued towards the client: assembled plus handed to the socket. */
+static size_t queued(const struct session *s)
+{
+	return s->out.len + s->x.write_pending;
+}
+
+void session_flush(struct session *s)
+{
+	uv_buf_t b;
+
+	if (s->out.len == 0 || s->x.closing)
+		return;
+	b = uv_buf_init(s->out.data, (unsigned int)s->out.len);
+	if (xport_write(&s->x, &b, 1) != 0) {
+		log_warn("%s: write failed, closing", s->addr);
+		buf_clear(&s->out);
+		xport_abort(&s->x);
+		return;
+	}
+	/* Keep a small allocation for the next replies; drop a large one. */
+	if (s->out.cap > 64 * 1024)
+		buf_release(&s->out);
+	else
+		buf_clear(&s->out);
+}
+
+void session_reply(struct session *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_printf(&s->out, "%03d ", code);
+	if (fmt == NULL) {
+		buf_puts(&s->out, command_reply_text(code));
+	} else {
+		va_start(ap, fmt);
+		buf_vprintf(&s->out, fmt, ap);
+		va_end(ap);
+	}
+	buf_append(&s->out, "\r\n", 2);
+}
+
+void session_write(struct session *s, const char *p, size_t n)
+{
+	buf_append(&s->out, p, n);
+}
+
+void session_line(struct session *s, const char *fmt, ...)
+{
+	size_t start = s->out.len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&s->out, fmt, ap);
+	va_end(ap);
+	/* RFC 3977 §3.1.1: a line starting with "." is dot-stuffed. */
+	if (s->out.len > start && s->out.data[start] == '.') {
+		if (buf_reserve(&s->out, 1) == 0) {
+			memmove(s->out.data + start + 1, s->out.data + start, s->out.len - start + 1);
+			s->out.data[start] = '.';
+			s->out.len++;
+		}
+	}
+	buf_append(&s->out, "\r\n", 2);
+}
+
+void session_end(struct session *s)
+{
+	buf_append(&s->out, ".\r\n", 3);
+}
+
+void session_receive_article(struct session *s, session_article_cb cb)
+{
+	assert(s->state == SESSION_COMMAND);
+	s->state = SESSION_ARTICLE;
+	s->art_cb = cb;
+	s->art_toobig = 0;
+	s->art_midline = 0;
+	buf_clear(&s->art);
+}
+
+void session_wait(struct session *s)
+{
+	s->state = SESSION_WAIT;
+}
+
+void session_resume(struct session *s)
+{
+	if (s->state == SESSION_WAIT)
+		s->state = SESSION_COMMAND;
+	process(s);
+}
+
+void session_continue(struct session *s, session_cont_fn fn)
+{
+	s->cont = fn;
+}
+
+/* Begin closing the transport (after what is queued has been written). */
+static void begin_close(struct session *s)
+{
+	if (s->x.closing)
+		return;
+	session_flush(s);
+	s->closing_since = mootd_now();
+	s->state = SESSION_CLOSING;
+	xport_close(&s->x);
+}
+
+void session_close_after_flush(struct session *s)
+{
+	s->close_after_flush = 1;
+	s->state = SESSION_CLOSING;
+}
+
+int session_starttls(struct session *s)
+{
+	int rc;
+
+	/* The 382 goes out in plaintext; everything after it is TLS. */
+	session_flush(s);
+	/* RFC 4642 §2.2.2: a client must not pipeline after STARTTLS; drop it. */
+	buf_clear(&s->in);
+	rc = xport_start_tls(&s->x, s->d->tls, 1, NULL);
+	if (rc != 0) {
+		log_warn("%s: cannot start TLS", s->addr);
+		xport_abort(&s->x);
+		return rc;
+	}
+	s->tls_started = 1;
+	return 0;
+}
+
+/* The article block is complete: hand it to its callback. */
+static void finish_article(struct session *s)
+{
+	session_article_cb cb = s->art_cb;
+
+	s->state = SESSION_COMMAND;
+	s->art_cb = NULL;
+	cb(s, &s->art, s->art_toobig ? MOOT_ETOOBIG : 0);
+	/* Whatever the callback did not take is not kept. */
+	buf_release(&s->art);
+}
+
+/* Add one piece of article data, discarding everything once over the limit. */
+static void article_add(struct session *s, const char *p, size_t n, int crlf)
+{
+	size_t limit = (size_t)s->d->cfg.max_article_bytes;
+
+	if (s->art_toobig)
+		return;
+	if (s->art.len + n + 2 > limit) {
+		s->art_toobig = 1;
+		buf_release(&s->art);
+		return;
+	}
+	buf_append(&s->art, p, n);
+	if (crlf)
+		buf_append(&s->art, "\r\n", 2);
+}
+
+/* Take article lines from the input; returns 0 when it needs more input. */
+static int take_article(struct session *s)
+{
+	const char *nl = memchr(s->in.data, '\n', s->in.len);
+	size_t n, content;
+
+	if (nl == NULL) {
+		/* A huge line without LF yet: take it now so s->in stays bounded. */
+		if (s->in.len >= ARTICLE_PIECE) {
+			article_add(s, s->in.data, s->in.len, 0);
+			s->art_midline = 1;
+			buf_clear(&s->in);
+		}
+		return 0;
+	}
+	n = (size_t)(nl - s->in.data) + 1;
+	content = n - 1;
+	if (content > 0 && s->in.data[content - 1] == '\r')
+		content--;
+	if (!s->art_midline && line_is_terminator(s->in.data, content)) {
+		buf_consume(&s->in, n);
+		finish_article(s);
+		return 1;
+	}
+	/* Lines are stored with CRLF whatever the client sent (bare LF too). */
+	article_add(s, s->in.data, content, 1);
+	s->art_midline = 0;
+	buf_consume(&s->in, n);
+	return 1;
+}
+
+/* Take one command line from the input and dispatch it; 0 if it needs more. */
+static int take_command(struct session *s)
+{
+	char line[MOOT_MAX_LINE_BUF + 1];
+	struct command cmd;
+	size_t content;
+	ssize_t n;
+	int rc;
+
+	if (s->discarding_line) {
+		int done = 0;
+		buf_consume(&s->in, line_skip(s->in.data, s->in.len, &done));
+		if (!done)
+			return 0;
+		s->discarding_line = 0;
+		session_reply(s, 501, "Command line too long");
+		return 1;
+	}
+	n = line_next(s->in.data, s->in.len, MOOT_MAX_LINE_BUF, &content);
+	if (n == 0)
+		return 0;
+	if (n < 0) {
+		s->discarding_line = 1;
+		return 1;
+	}
+	memcpy(line, s->in.data, content);
+	line[content] = '\0';
+	buf_consume(&s->in, (size_t)n);
+	/* RFC 3977 §3.1: at most 512 octets including the CRLF. */
+	if (content > MOOT_MAX_COMMAND - 2) {
+		session_reply(s, 501, "Command line too long");
+		return 1;
+	}
+	rc = command_parse(line, content, &cmd);
+	if (rc == MOOT_ETOOBIG) {
+		session_reply(s, 501, "Too many arguments");
+		return 1;
+	}
+	if (rc != 0) {
+		if (content == 0)
+			session_reply(s, 500, "Empty command");
+		else
+			session_reply(s, 501, "Invalid characters in command");
+		return 1;
+	}
+	reader_dispatch(s, &cmd);
+	return 1;
+}
+
+/* Run the current continuation while there is room; 1 if it is finished. */
+static int run_continuation(struct session *s)
+{
+	while (s->cont && queued(s) < SESSION_OUT_HWM) {
+		if (!s->cont(s))
+			s->cont = NULL;
+	}
+	return s->cont == NULL;
+}
+
+/*
+ * Process buffered input for as long as nothing blocks, then write what was
+ * produced and decide whether to keep reading from the socket.
+ */
+static void process(struct session *s)
+{
+	int progress = 1;
+
+	while (progress && !s->x.closing && s->state != SESSION_CLOSING) {
+		if (s->cont && !run_continuation(s))
+			break;
+		if (s->state == SESSION_WAIT || queued(s) >= SESSION_OUT_HWM)
+			break;
+		if (s->in.len == 0)
+			break;
+		if (s->state == SESSION_ARTICLE)
+			progress = take_article(s);
+		else
+			progress = take_command(s);
+		if (s->out.len >= SESSION_OUT_HWM / 2)
+			session_flush(s);
+	}
+	if (s->x.closing)
+		return;
+	if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0 && s->d->draining) {
+		session_reply(s, 400, "Server shutting down");
+		s->close_after_flush = 1;
+	}
+	if (s->state == SESSION_COMMAND && !s->cont && s->eof &&
+	    (s->in.len == 0 || !progress))
+		s->close_after_flush = 1;
+	if (s->state == SESSION_ARTICLE && s->eof) {
+		/* RFC: a client that leaves mid-article has posted nothing. */
+		buf_release(&s->art);
+		s->close_after_flush = 1;
+	}
+	if (s->close_after_flush || s->state == SESSION_CLOSING) {
+		/* A reply queued before the TLS handshake ended (implicit TLS
+		 * refusing a connection) goes out once it does. */
+		if (s->x.tls && !s->x.handshake_done)
+			return;
+		begin_close(s);
+		return;
+	}
+	session_flush(s);
+	if (s->eof || s->state == SESSION_WAIT || s->cont || queued(s) >= SESSION_OUT_HWM)
+		xport_pause(&s->x);
+	else if (xport_resume(&s->x) != 0)
+		xport_abort(&s->x);
+}
+
+static void on_read(struct xport *x, const char *data, size_t len, int status)
+{
+	struct session *s = x->data;
+
+	if (status < 0) {
+		if (status != UV_EOF && status != UV_ECONNRESET)
+			log_info("%s: connection error: %s", s->addr,
+				 status == MOOT_ETLS ? "TLS failure" : uv_strerror(status));
+		if (status == UV_EOF && !s->x.closing) {
+			s->eof = 1;
+			xport_pause(x);
+			process(s);
+		} else {
+			xport_abort(x);
+		}
+		return;
+	}
+	s->last_active = mootd_now();
+	if (buf_append(&s->in, data, len) != 0) {
+		xport_abort(x);
+		return;
+	}
+	process(s);
+}
+
+static void on_drain(struct xport *x)
+{
+	struct session *s = x->data;
+
+	process(s);
+}
+
+/* The TLS handshake ended: send what waited for it, or give up. */
+static void on_handshake(struct xport *x, int status)
+{
+	struct session *s = x->data;
+
+	if (status != 0) {
+		log_info("%s: TLS handshake failed", s->addr);
+		xport_abort(x);
+		return;
+	}
+	if (s->close_after_flush || s->state == SESSION_CLOSING)
+		process(s);
+}
+
+static void on_close(struct xport *x)
+{
+	struct session *s = x->data;
+	struct mootd *d = s->d;
+
+	ingest_forget(d, s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		d->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	d->nsessions--;
+	buf_release(&s->in);
+	buf_release(&s->out);
+	buf_release(&s->art);
+	free(s);
+}
+
+/* Record the peer's address for logs. */
+static void peer_name(struct session *s)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (uv_tcp_getpeername(&s->x.tcp, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+			uv_ip6_name(a, host, sizeof(host));
+			port = ntohs(a->sin6_port);
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+			uv_ip4_name(a, host, sizeof(host));
+			port = ntohs(a->sin_port);
+		}
+	}
+	snprintf(s->addr, sizeof(s->addr), "%s:%d", host, port);
+}
+
+void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || xport_init(d->loop, &s->x) != 0) {
+		free(s);
+		log_err("cannot allocate a session");
+		return;
+	}
+	s->x.data = s;
+	s->x.read_cb = on_read;
+	s->x.drain_cb = on_drain;
+	s->x.close_cb = on_close;
+	s->x.handshake_cb = on_handshake;
+	s->d = d;
+	s->state = SESSION_COMMAND;
+	s->last_active = mootd_now();
+	s->implicit_tls = implicit_tls;
+	s->next = d->sessions;
+	if (d->sessions)
+		d->sessions->prev = s;
+	d->sessions = s;
+	d->nsessions++;
+	d->connections_total++;
+	if (uv_accept(server, (uv_stream_t *)&s->x.tcp) != 0) {
+		xport_abort(&s->x);
+		return;
+	}
+	peer_name(s);
+	if (implicit_tls) {
+		if (d->tls == NULL || xport_start_tls(&s->x, d->tls, 1, NULL) != 0) {
+			xport_abort(&s->x);
+			return;
+		}
+		s->tls_started = 1;
+	}
+	if (d->draining) {
+		session_reply(s, 400, "Server shutting down");
+		s->close_after_flush = 1;
+	} else if ((long)d->nsessions > d->cfg.max_connections) {
+		/* RFC 3977 §5.1.1: 400 when service is not available. */
+		session_reply(s, 400, "Too many connections (limit %ld), try again later",
+			      d->cfg.max_connections);
+		log_warn("%s: refused: too many connections", s->addr);
+		s->close_after_flush = 1;
+	} else {
+		reader_greet(s);
+	}
+	if (xport_start(&s->x) != 0) {
+		xport_abort(&s->x);
+		return;
+	}
+	process(s);
+}
+
+void session_sweep_idle(struct mootd *d)
+{
+	int64_t now = mootd_now();
+	long idle = d->cfg.idle_timeout_s;
+	struct session *s, *next;
+
+	for (s = d->sessions; s; s = next) {
+		next = s->next;
+		if (s->x.closing) {
+			if (s->closing_since && now - s->closing_since > CLOSE_GRACE_S)
+				xport_abort(&s->x);
+			continue;
+		}
+		if (s->state == SESSION_WAIT || now - s->last_active <= idle)
+			continue;
+		/* RFC 3977 §3.1: the server may close an idle connection. */
+		log_info("%s: idle for %lds, closing", s->addr, (long)(now - s->last_active));
+		if (s->state == SESSION_COMMAND && !s->cont)
+			session_reply(s, 400, "Idle timeout, closing connection");
+		begin_close(s);
+	}
+}
+
+void session_close_all(struct mootd *d)
+{
+	struct session *s, *next;
+
+	for (s = d->sessions; s; s = next) {
+		next = s->next;
+		if (s->x.closing)
+			continue;
+		/* Sessions in the middle of a reply finish it first (process()). */
+		if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0) {
+			session_reply(s, 400, "Server shutting down");
+			begin_close(s);
+		} else if (s->state == SESSION_ARTICLE) {
+			begin_close(s);
+		}
+	}
+}

@@ -1,0 +1,282 @@
+"""10_reader_basic: greeting, CAPABILITIES, LIST variants, DATE, HELP, MODE
+READER and the basic error codes (RFC 3977, RFC 2980, RFC 6048)."""
+
+import calendar
+import time
+
+import harness
+from harness import check, eq, expect_code, nntplib
+
+LIST_CAPS = ("ACTIVE", "NEWSGROUPS", "OVERVIEW.FMT", "HEADERS", "ACTIVE.TIMES")
+
+
+def _check_reader_caps(caps):
+	check("2" in caps.get("VERSION", []), "VERSION 2 missing: %r" % caps.get("VERSION"))
+	for c in ("READER", "POST", "OVER", "HDR", "NEWNEWS", "LIST"):
+		check(c in caps, "capability %s missing: %r" % (c, sorted(caps)))
+	for a in LIST_CAPS:
+		check(a in caps["LIST"], "LIST %s not advertised: %r" % (a, caps["LIST"]))
+	check("MSGID" in caps["OVER"], "OVER MSGID not advertised: %r" % caps["OVER"])
+	check("MODE-READER" not in caps, "MODE-READER must not be advertised with READER "
+	      "(RFC 3977 §5.3)")
+
+
+def test_capabilities_tls(srv):
+	s = srv.nntp(tls=True)
+	try:
+		check(s.getwelcome().startswith("200"), "greeting: %r" % s.getwelcome())
+		caps = s.getcapabilities()
+		_check_reader_caps(caps)
+		check("STARTTLS" not in caps, "STARTTLS advertised on the implicit TLS port")
+		check("IHAVE" not in caps and "STREAMING" not in caps,
+		      "transit capabilities offered to an unauthenticated reader")
+	finally:
+		s.quit()
+
+
+def test_capabilities_plain(srv):
+	s = srv.nntp(tls=False)
+	try:
+		check(s.getwelcome().startswith("200"), "greeting: %r" % s.getwelcome())
+		caps = s.getcapabilities()
+		_check_reader_caps(caps)
+		check("STARTTLS" in caps, "STARTTLS not advertised on the plain port: %r" % sorted(caps))
+	finally:
+		s.quit()
+
+
+def test_capabilities_raw_code(srv):
+	with srv.raw() as c:
+		check(c.greeting.startswith("200 "), "greeting %r" % c.greeting)
+		lines = c.cmd_multi("CAPABILITIES", 101)
+		eq(lines[0], "VERSION 2", "first capability line (RFC 3977 §5.2.2)")
+		# commands are case-insensitive (RFC 3977 §3.1)
+		lines2 = c.cmd_multi("capabilities", 101)
+		eq(lines2, lines, "lower-case CAPABILITIES")
+
+
+def test_tls_by_ip_address(srv):
+	# The generated certificate carries IP:127.0.0.1 in its SAN.
+	with srv.raw(tls=True, host="127.0.0.1") as c:
+		check(c.greeting.startswith("200"), "greeting %r" % c.greeting)
+		c.cmd("DATE", 111)
+
+
+def test_list_active_wildmat(srv):
+	s = srv.nntp()
+	try:
+		resp, groups = s.list()
+		eq(harness.code_of(resp), 215, "LIST")
+		by = {g.group: g for g in groups}
+		eq(sorted(by), ["moot.announce", "moot.general", "moot.mod"], "groups in LIST")
+		eq(by["moot.general"].flag, "y", "moot.general flag")
+		eq(by["moot.announce"].flag, "n", "moot.announce flag")
+		eq(by["moot.mod"].flag, "m", "moot.mod flag")
+		for g in groups:
+			hi, lo = int(g.last), int(g.first)
+			check(hi < lo or (hi == 0 and lo == 0), "empty group %s has high %d low %d "
+			      "(RFC 3977 §6.1.1.2)" % (g.group, hi, lo))
+		resp, groups = s.list("moot.gen*")
+		eq([g.group for g in groups], ["moot.general"], "LIST ACTIVE moot.gen*")
+		resp, groups = s.list("moot.*,!moot.mod")
+		eq(sorted(g.group for g in groups), ["moot.announce", "moot.general"],
+		   "LIST ACTIVE moot.*,!moot.mod")
+		resp, groups = s.list("nothing.*")
+		eq(harness.code_of(resp), 215, "LIST ACTIVE with no match")
+		eq(groups, [], "LIST ACTIVE nothing.*")
+	finally:
+		s.quit()
+	with srv.raw() as c:
+		lines = c.cmd_multi("LIST ACTIVE moot.a?nounce", 215)
+		eq(len(lines), 1, "LIST ACTIVE moot.a?nounce")
+		f = lines[0].split(" ")
+		eq(len(f), 4, "fields of an active line %r" % lines[0])
+		eq((f[0], f[3]), ("moot.announce", "n"), "active line")
+		check(f[1].isdigit() and f[2].isdigit(), "numbers in %r" % lines[0])
+		plain = c.cmd_multi("LIST", 215)
+		eq(sorted(plain), sorted(c.cmd_multi("LIST ACTIVE", 215)), "LIST = LIST ACTIVE")
+
+
+def test_list_newsgroups(srv):
+	s = srv.nntp()
+	try:
+		resp, d = s.descriptions("moot.*")
+		eq(harness.code_of(resp), 215, "LIST NEWSGROUPS")
+		eq(d, {"moot.general": "General discussion", "moot.announce": "Read only",
+		       "moot.mod": "Moderated"}, "descriptions")
+		resp, d = s.descriptions("moot.g*")
+		eq(d, {"moot.general": "General discussion"}, "LIST NEWSGROUPS moot.g*")
+		eq(s.description("moot.announce"), "Read only", "description()")
+	finally:
+		s.quit()
+	with srv.raw() as c:
+		lines = c.cmd_multi("LIST NEWSGROUPS", 215)
+		eq(len(lines), 3, "LIST NEWSGROUPS without wildmat")
+		for l in lines:
+			f = l.split(None, 1)
+			check(len(f) == 2 and f[1].strip() != "", "no description in %r" % l)
+
+
+def test_list_overview_fmt(srv):
+	want = ["Subject:", "From:", "Date:", "Message-ID:", "References:", ":bytes", ":lines",
+		"Xref:full"]
+	with srv.raw() as c:
+		eq(c.cmd_multi("LIST OVERVIEW.FMT", 215), want, "LIST OVERVIEW.FMT")
+	s = srv.nntp()
+	try:
+		resp, lines = s._longcmdstring("LIST OVERVIEW.FMT")
+		eq(lines, want, "LIST OVERVIEW.FMT via nntplib")
+	finally:
+		s.quit()
+
+
+def test_list_headers(srv):
+	with srv.raw() as c:
+		lines = c.cmd_multi("LIST HEADERS", 215)
+		check(lines, "LIST HEADERS is empty")
+		check(":" in lines or any(l.lower() == "subject:" or l.lower() == "subject"
+					  for l in lines), "LIST HEADERS lists neither ':' nor Subject: %r" % lines)
+		check(":lines" in lines and ":bytes" in lines,
+		      "HDR supports :bytes/:lines, so LIST HEADERS lists them (RFC 3977 §8.6): %r" % lines)
+		lines2 = c.cmd_multi("LIST HEADERS MSGID", 215)
+		check(lines2, "LIST HEADERS MSGID is empty")
+		lines3 = c.cmd_multi("LIST HEADERS RANGE", 215)
+		check(lines3, "LIST HEADERS RANGE is empty")
+		c.cmd("LIST HEADERS BOGUS", 501)
+
+
+def test_list_motd(srv):
+	with srv.raw() as c:
+		eq(c.cmd_multi("LIST MOTD", 215), ["hello"], "LIST MOTD")
+
+
+@harness.config(motd=None)
+def test_list_motd_absent(srv):
+	with srv.raw() as c:
+		c.cmd("LIST MOTD", 503)		# RFC 6048 §2.3: not available
+		c.cmd("DATE", 111)
+
+
+def test_list_active_times(srv):
+	now = time.time()
+	with srv.raw() as c:
+		lines = c.cmd_multi("LIST ACTIVE.TIMES", 215)
+		names = {}
+		for l in lines:
+			f = l.split()
+			eq(len(f), 3, "fields in ACTIVE.TIMES line %r" % l)
+			names[f[0]] = int(f[1])
+		eq(sorted(names), ["moot.announce", "moot.general", "moot.mod"], "ACTIVE.TIMES groups")
+		for n, t in names.items():
+			check(abs(t - now) < 3600, "creation time of %s is %d, now %d" % (n, t, now))
+		lines = c.cmd_multi("LIST ACTIVE.TIMES moot.ann*", 215)
+		eq([l.split()[0] for l in lines], ["moot.announce"], "ACTIVE.TIMES wildmat")
+
+
+def test_xgtitle(srv):
+	with srv.raw() as c:
+		lines = c.cmd_multi("XGTITLE moot.general", 282)	# RFC 2980 §2.9
+		eq(len(lines), 1, "XGTITLE lines")
+		name, desc = lines[0].split(None, 1)
+		eq((name, desc), ("moot.general", "General discussion"), "XGTITLE")
+		lines = c.cmd_multi("XGTITLE moot.*", 282)
+		eq(len(lines), 3, "XGTITLE moot.*")
+
+
+def test_date(srv):
+	with srv.raw() as c:
+		_, line = c.cmd("DATE", 111)
+		f = line.split()
+		eq(len(f), 2, "DATE reply %r" % line)
+		check(len(f[1]) == 14 and f[1].isdigit(), "DATE value %r" % f[1])
+		t = calendar.timegm(time.strptime(f[1], "%Y%m%d%H%M%S"))
+		check(abs(t - time.time()) < 60, "DATE %s is far from now (UTC)" % f[1])
+	s = srv.nntp()
+	try:
+		resp, dt = s.date()
+		check(abs(calendar.timegm(dt.timetuple()) - time.time()) < 60, "nntplib date %r" % dt)
+	finally:
+		s.quit()
+
+
+def test_help(srv):
+	with srv.raw() as c:
+		lines = c.cmd_multi("HELP", 100)
+		check(len(lines) >= 1, "HELP text empty")
+		text = "\n".join(lines).upper()
+		for verb in ("ARTICLE", "GROUP", "POST"):
+			check(verb in text, "HELP does not mention %s" % verb)
+
+
+def test_unknown_command(srv):
+	with srv.raw() as c:
+		c.cmd("FROBNICATE", 500)
+		c.cmd("FROBNICATE with args", 500)
+		c.cmd("XYZZY", 500)
+		c.cmd("date", 111)		# verbs are case-insensitive
+		c.cmd("DATE extra-arg", 501)	# RFC 3977 §3.2.1: syntax error
+		c.cmd("GROUP", 501)
+
+
+def test_mode_reader_twice(srv):
+	with srv.raw() as c:
+		c.cmd("MODE READER", 200)
+		c.cmd("MODE READER", 200)
+		c.cmd("mode reader", 200)
+		c.cmd("DATE", 111)
+	s = srv.nntp()
+	try:
+		eq(harness.code_of(s._shortcmd("MODE READER")), 200, "MODE READER via nntplib")
+	finally:
+		s.quit()
+
+
+def test_group_and_article_errors(srv):
+	with srv.raw() as c:
+		c.cmd("GROUP moot.nonexistent", 411)
+		c.cmd("ARTICLE 1", 412)
+		c.cmd("HEAD 1", 412)
+		c.cmd("STAT", 412)
+		c.cmd("NEXT", 412)
+		c.cmd("LAST", 412)
+		c.cmd("LISTGROUP", 412)
+		c.cmd("OVER 1-", 412)
+		c.cmd("ARTICLE <nonexistent@x>", 430)
+		c.cmd("BODY <nonexistent@x>", 430)
+		c.cmd("STAT <nonexistent@x>", 430)
+		_, line = c.cmd("GROUP moot.general", 211)
+		f = line.split()
+		eq(f[1], "0", "count of an empty group in %r" % line)
+		eq(f[4], "moot.general", "group name in %r" % line)
+		c.cmd("ARTICLE 999", 423)
+		c.cmd("HEAD 999", 423)
+		c.cmd("STAT 999", 423)
+		c.cmd("ARTICLE", 420)		# empty group: no current article
+		c.cmd("NEXT", 420)
+		c.cmd("GROUP moot.nonexistent", 411)
+		c.cmd("ARTICLE <still-nonexistent@x>", 430)
+		c.cmd("ARTICLE notanumber", 501)
+	s = srv.nntp()
+	try:
+		expect_code(s.group, 411, "moot.nonexistent")
+		expect_code(s.stat, 430, "<nonexistent@x>")
+	finally:
+		s.quit()
+
+
+def test_quit(srv):
+	with srv.raw() as c:
+		c.cmd("QUIT", 205)
+		eof, extra = c.at_eof(harness.T(3))
+		check(eof, "connection still open after QUIT")
+		eq(extra, [], "bytes after the 205 reply")
+
+
+def test_plain_port_nntplib(srv):
+	s = srv.nntp(tls=False)
+	try:
+		resp, count, first, last, name = s.group("moot.general")
+		eq((count, name), (0, "moot.general"), "GROUP over plain NNTP")
+		eq(harness.code_of(resp), 211, "GROUP code")
+	finally:
+		s.quit()

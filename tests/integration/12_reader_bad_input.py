@@ -1,0 +1,279 @@
+"""12_reader_bad_input: over-long lines, binary garbage, oversized and
+truncated articles, idle timeout and the connection limit.  A clear error,
+nothing lost, no crash (issue 3)."""
+
+import os
+import random
+import socket
+import ssl
+import struct
+import time
+
+import harness
+from harness import check, eq, article, new_msgid, T
+
+
+def _alive_and_serving(srv, tls=True):
+	check(srv.alive(), "mootd died; log tail:\n%s" % srv.log_tail())
+	with srv.raw(tls=tls) as c:
+		check(c.greeting.startswith("200"), "greeting after abuse: %r" % c.greeting)
+		c.cmd("DATE", 111)
+
+
+def _count(srv, group="moot.general"):
+	with srv.raw() as c:
+		_, line = c.cmd("GROUP %s" % group, 211)
+		return int(line.split()[1])
+
+
+def test_long_command_line_501(srv):
+	for tls in (True, False):
+		with srv.raw(tls=tls) as c:
+			c.cmd("GROUP " + "a" * 600, 501)	# 606 octets > 512 (RFC 3977 §3.1)
+			c.cmd("DATE", 111)
+			c.cmd("X" * 513, 501)
+			c.cmd("DATE", 111)
+			c.cmd("LIST ACTIVE " + "m" * 505, 501)
+			c.cmd("GROUP moot.general", 211)
+
+
+def test_very_long_command_line_501(srv):
+	# Longer than the daemon's input buffer for commands (DESIGN.md: 2 KB).
+	with srv.raw() as c:
+		c.cmd("GROUP " + "b" * 5000, 501)
+		c.cmd("DATE", 111)
+		c.send_raw(b"HELP " + b"c" * 100000 + b"\r\nDATE\r\n")
+		c.expect(501)
+		c.expect(111)
+	_alive_and_serving(srv)
+
+
+def _garbage(seed):
+	rnd = random.Random(seed)
+	data = bytearray(rnd.getrandbits(8) for _ in range(4096))
+	for i in range(0, 4096, 97):
+		data[i] = 0
+	return bytes(data.replace(b"\n", b"\x00"))	# no newline until we send one
+
+
+def _garbage_session(srv, tls, seed):
+	c = srv.raw(tls=tls)
+	try:
+		data = _garbage(seed)
+		try:
+			for i in range(0, len(data), 512):
+				c.send_raw(data[i:i + 512])
+				time.sleep(0.01)
+			time.sleep(0.2)
+			check(srv.alive(), "mootd died while receiving garbage")
+			c.send_raw(b"\r\n")
+			c.send_raw(b"\x00\xff\xfe\r\n\r\n\x01DATE\r\n")
+		except OSError:
+			pass		# the server may hang up on garbage: fine
+		# whatever comes back must be status lines, or EOF
+		c.settimeout(T(2))
+		deadline = time.monotonic() + T(2)
+		while time.monotonic() < deadline:
+			try:
+				line = c.readline_bytes()
+			except (EOFError, OSError, ssl.SSLError):
+				break
+			check(len(line) >= 3 and line[:3].isdigit(), "non-status reply %r" % line[:80])
+			if line.startswith(b"111"):
+				break
+	finally:
+		c.close()
+
+
+def test_binary_garbage_tls(srv):
+	_garbage_session(srv, True, 1)
+	_alive_and_serving(srv)
+	_garbage_session(srv, True, 2)
+	_alive_and_serving(srv, tls=False)
+
+
+def test_binary_garbage_plain(srv):
+	_garbage_session(srv, False, 3)
+	_alive_and_serving(srv, tls=False)
+	_alive_and_serving(srv)
+
+
+def test_garbage_instead_of_tls_handshake(srv):
+	for seed in (4, 5):
+		s = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=T(5))
+		try:
+			s.sendall(_garbage(seed) + b"\r\n")
+			s.settimeout(T(3))
+			try:
+				while s.recv(4096):
+					pass
+			except OSError:
+				pass
+		finally:
+			s.close()
+	# a client that connects and never handshakes, next to a good one
+	idle = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=T(5))
+	try:
+		_alive_and_serving(srv)
+	finally:
+		idle.close()
+	# a plain NNTP client talking to the TLS port
+	s = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=T(5))
+	s.sendall(b"CAPABILITIES\r\nQUIT\r\n")
+	s.close()
+	_alive_and_serving(srv)
+
+
+def test_nul_in_command(srv):
+	with srv.raw() as c:
+		c.send_raw(b"DA\x00TE\r\n")
+		code, line = c.status()
+		check(code in (500, 501), "command with NUL: %r" % line)
+		c.send_raw(b"GROUP moot.gen\x00eral\r\n")
+		code, line = c.status()
+		check(code in (411, 501), "GROUP with NUL: %r" % line)
+		c.send_raw(b"\xff\xfe\xfd\r\n")
+		code, line = c.status()
+		check(code in (500, 501), "binary verb: %r" % line)
+		c.send_raw(b"\r\n")			# empty line
+		code, line = c.status()
+		check(code in (500, 501), "empty line: %r" % line)
+		c.cmd("DATE", 111)
+
+
+@harness.config(limits={"max_article_bytes": 2048})
+def test_article_too_big(srv):
+	bigid = new_msgid("big")
+	big = article(subject="Too big", msgid=bigid,
+		      body=["%04d %s" % (i, "x" * 70) for i in range(100)])	# ~7.6 KB
+	with srv.raw() as c:
+		c.cmd("POST", 340)
+		c.send_raw(harness.wire(big) + b".\r\n")
+		c.expect(441)
+		c.cmd("DATE", 111)
+		c.post(article(subject="Small", body=["fits"]))
+		# a much bigger one, sent in pieces
+		c.cmd("POST", 340)
+		c.send_raw(harness.wire(article(subject="Huge")))
+		chunk = (b"y" * 1000 + b"\r\n") * 100
+		for _ in range(20):			# 2 MB
+			c.send_raw(chunk)
+		c.send_raw(b".\r\n")
+		c.expect(441)
+		c.cmd("DATE", 111)
+		_, line = c.cmd("GROUP moot.general", 211)
+		eq(line.split()[1], "1", "only the small article is stored")
+	s = srv.nntp()
+	try:
+		harness.expect_code(s.post, 441, harness.as_bytes_lines(big))
+	finally:
+		s.quit()
+	with srv.raw() as c:
+		c.cmd("STAT %s" % bigid, 430)
+
+
+def test_disconnect_mid_article(srv):
+	mid = new_msgid("half")
+	lines = article(subject="Half", msgid=mid, body=["line %d" % i for i in range(50)])
+	data = harness.wire(lines)
+	for tls in (True, False):
+		c = srv.raw(tls=tls)
+		c.cmd("POST", 340)
+		c.send_raw(data[:len(data) // 2])
+		time.sleep(0.1)
+		c.close()
+	# and one that stops right before the terminating "."
+	c = srv.raw()
+	c.cmd("POST", 340)
+	c.send_raw(data)
+	time.sleep(0.1)
+	c.close()
+	time.sleep(0.3)
+	check(srv.alive(), "mootd died")
+	eq(_count(srv), 0, "GROUP count after aborted POSTs")
+	with srv.raw() as c:
+		c.cmd("STAT %s" % mid, 430)
+	srv.restart()
+	eq(_count(srv), 0, "GROUP count after restart")
+	with srv.raw() as c:
+		c.cmd("STAT %s" % mid, 430)
+		c.post(lines)		# the id was never used: it can be posted now
+		c.cmd("STAT %s" % mid, 223)
+
+
+@harness.config(limits={"idle_timeout_s": 1})
+def test_idle_timeout(srv):
+	t0 = time.monotonic()
+	with srv.raw() as c:
+		eof, lines = c.at_eof(T(3.5))
+		dt = time.monotonic() - t0
+		check(eof, "idle connection still open after %.1fs (idle_timeout_s 1)" % dt)
+		for l in lines:
+			check(l.startswith("400"), "unexpected line before close: %r" % l)
+	with srv.raw(tls=False) as c:
+		eof, lines = c.at_eof(T(3.5))
+		check(eof, "idle plain connection still open")
+	_alive_and_serving(srv)
+
+
+@harness.config(limits={"idle_timeout_s": 1})
+def test_active_connection_not_idle(srv):
+	with srv.raw() as c:
+		end = time.monotonic() + 2.5
+		while time.monotonic() < end:
+			c.cmd("DATE", 111)
+			time.sleep(0.25)
+		c.cmd("DATE", 111)
+
+
+@harness.config(limits={"max_connections": 3})
+def test_max_connections(srv):
+	conns = []
+	try:
+		# The start-up probes may take a moment to be noticed as closed.
+		deadline = time.monotonic() + T(3)
+		while len(conns) < 3:
+			c = srv.raw()
+			if c.greeting.startswith("200"):
+				conns.append(c)
+				continue
+			c.close()
+			check(time.monotonic() < deadline, "could not open 3 connections with "
+			      "max_connections 3: %r" % c.greeting)
+			time.sleep(0.1)
+		for tls in (True, False):
+			c = srv.raw(tls=tls)
+			try:
+				check(c.greeting.startswith("400"), "connection over the limit: %r" % c.greeting)
+				eof, _ = c.at_eof(T(3))
+				check(eof, "connection over the limit not closed after 400")
+			finally:
+				c.close()
+		for c in conns:
+			c.cmd("DATE", 111)
+		conns.pop().close()
+		def _one_more():
+			c = srv.raw()
+			if c.greeting.startswith("200"):
+				conns.append(c)
+				return True
+			c.close()
+			return False
+		harness.wait_until(_one_more, T(3), 0.1, "a free slot after closing a connection")
+		conns[-1].cmd("DATE", 111)
+	finally:
+		for c in conns:
+			c.close()
+
+
+def test_many_connections_quick_close(srv):
+	socks = []
+	for i in range(60):
+		s = socket.create_connection(("127.0.0.1", srv.tls_port if i % 2 else srv.plain_port),
+					     timeout=T(5))
+		socks.append(s)
+	for s in socks:
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+		s.close()		# RST
+	_alive_and_serving(srv)
+	_alive_and_serving(srv, tls=False)
