@@ -47,6 +47,15 @@ DAEMON_SRC = \
 	daemon/ingest.c \
 	daemon/store.c
 
+CLIENT_SRC = \
+	client/main.c \
+	client/conf.c \
+	client/conn.c \
+	client/newsrc.c \
+	client/thread.c \
+	client/post.c \
+	client/json.c
+
 UNIT_SRC = \
 	tests/unit/main.c \
 	tests/unit/test_buf.c \
@@ -57,16 +66,19 @@ UNIT_SRC = \
 	tests/unit/test_article.c \
 	tests/unit/test_tls.c \
 	tests/unit/test_store.c \
-	tests/unit/test_config.c
+	tests/unit/test_config.c \
+	tests/unit/test_newsrc.c \
+	tests/unit/test_thread.c
 
 PROTO_OBJ = $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ = $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 HEADERS = $(wildcard proto/*.h daemon/*.h client/*.h tests/unit/*.h)
 
 .PHONY: all deps run check test unit integration asan install clean
 
-all: $(BUILD)/mootd $(BUILD)/unit
+all: $(BUILD)/mootd $(BUILD)/moot $(BUILD)/unit
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -75,7 +87,11 @@ $(BUILD)/%.o: %.c $(HEADERS)
 $(BUILD)/mootd: $(DAEMON_OBJ) $(PROTO_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/config.o
+$(BUILD)/moot: $(CLIENT_OBJ) $(PROTO_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/config.o \
+		$(BUILD)/client/newsrc.o $(BUILD)/client/thread.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Install what is missing (Debian 12), only when root and only if missing.
@@ -97,8 +113,8 @@ run: deps
 unit: $(BUILD)/unit
 	$(BUILD)/unit
 
-integration: $(BUILD)/mootd
-	$(PYTHON) tests/integration/run.py --mootd $(BUILD)/mootd
+integration: $(BUILD)/mootd $(BUILD)/moot
+	$(PYTHON) tests/integration/run.py --mootd $(BUILD)/mootd --moot $(BUILD)/moot
 
 test: unit integration
 
@@ -109,9 +125,12 @@ check: deps
 	$(MAKE) DEVELOPER=1 test
 	$(MAKE) asan
 
-install: $(BUILD)/mootd
+install: $(BUILD)/mootd $(BUILD)/moot
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/moot
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/mootd $(DESTDIR)$(PREFIX)/sbin/mootd
+	install -m 755 $(BUILD)/moot $(DESTDIR)$(PREFIX)/bin/moot
+	install -m 644 docs/moot.1 $(DESTDIR)$(PREFIX)/share/man/man1/moot.1
 	install -m 644 docs/mootd.8 $(DESTDIR)$(PREFIX)/share/man/man8/mootd.8
 	install -m 644 conf/mootd.yaml $(DESTDIR)$(PREFIX)/share/doc/moot/mootd.yaml.example
 

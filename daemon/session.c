@@ -324,7 +324,7 @@ static void process(struct session *s)
 	if (s->close_after_flush || s->state == SESSION_CLOSING) {
 		/* A reply queued before the TLS handshake ended (implicit TLS
 		 * refusing a connection) goes out once it does. */
-		if (s->x.tls && !s->x.handshake_done)
+		if (s->x.tls && !s->x.handshake_done && !s->eof)
 			return;
 		begin_close(s);
 		return;

@@ -54,11 +54,13 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* Gregorian leap year: every 4th, except centuries not divisible by 400. */
 static int is_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* Length of month m (1..12) of year y. */
 static int days_in_month(int64_t y, int m)
 {
 	static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -149,12 +151,21 @@ static int read_num(struct lex *lx, int maxd, int *val)
 	return n;
 }
 
-/* Read a run of ASCII letters into word (NUL-terminated, at most cap-1); its length, 0 if none or too long. */
+/* ASCII letter, whatever the locale. */
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Read a run of ASCII letters into word (NUL-terminated, at most cap - 1
+ * letters); returns its length, 0 if there is none or it is too long.
+ */
 static size_t read_word(struct lex *lx, char *word, size_t cap)
 {
 	size_t n = 0;
 
-	while (lx->p < lx->end && ((*lx->p >= 'a' && *lx->p <= 'z') || (*lx->p >= 'A' && *lx->p <= 'Z'))) {
+	while (lx->p < lx->end && is_alpha(*lx->p)) {
 		if (n + 1 >= cap)
 			return 0;
 		word[n++] = *lx->p++;

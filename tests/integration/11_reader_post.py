@@ -215,6 +215,7 @@ def test_thread_overview(srv):
 		eq(c.cmd_multi("XOVER 1-3", 224), over, "XOVER = OVER")
 		eq(c.cmd_multi("OVER 2", 224), over[1:2], "OVER 2")
 		eq(c.cmd_multi("OVER 2-", 224), over[1:], "OVER 2-")
+		c.cmd("STAT 1", 223)		# ARTICLE n above moved the current article
 		eq(c.cmd_multi("OVER", 224), over[0:1], "OVER (current article)")
 		# by message-id: number field 0 (RFC 3977 §8.3.2)
 		l = c.cmd_multi("OVER %s" % arts[1][0], 224)
@@ -225,6 +226,7 @@ def test_thread_overview(srv):
 		c.cmd("OVER 3-1", 423)
 	s = srv.nntp()
 	try:
+		s.group("moot.general")
 		resp, ov = s.over((1, 3))
 		eq([n for n, _ in ov], [1, 2, 3], "nntplib over numbers")
 		eq(ov[1][1]["references"], arts[0][0], "nntplib over references")

@@ -68,17 +68,18 @@ def _garbage_session(srv, tls, seed):
 			check(srv.alive(), "mootd died while receiving garbage")
 			c.send_raw(b"\r\n")
 			c.send_raw(b"\x00\xff\xfe\r\n\r\n\x01DATE\r\n")
+			c.send_raw(b"DATE\r\n")
 		except OSError:
 			pass		# the server may hang up on garbage: fine
-		# whatever comes back must be status lines, or EOF
-		c.settimeout(T(2))
-		deadline = time.monotonic() + T(2)
-		while time.monotonic() < deadline:
+		# whatever comes back must be status lines, then the DATE reply, or EOF
+		c.settimeout(T(5))
+		while True:
 			try:
 				line = c.readline_bytes()
 			except (EOFError, OSError, ssl.SSLError):
 				break
 			check(len(line) >= 3 and line[:3].isdigit(), "non-status reply %r" % line[:80])
+			check(not line.startswith(b"2"), "garbage accepted: %r" % line[:80])
 			if line.startswith(b"111"):
 				break
 	finally:
@@ -204,15 +205,17 @@ def test_disconnect_mid_article(srv):
 @harness.config(limits={"idle_timeout_s": 1})
 def test_idle_timeout(srv):
 	t0 = time.monotonic()
-	with srv.raw() as c:
-		eof, lines = c.at_eof(T(3.5))
-		dt = time.monotonic() - t0
-		check(eof, "idle connection still open after %.1fs (idle_timeout_s 1)" % dt)
-		for l in lines:
-			check(l.startswith("400"), "unexpected line before close: %r" % l)
-	with srv.raw(tls=False) as c:
-		eof, lines = c.at_eof(T(3.5))
-		check(eof, "idle plain connection still open")
+	conns = [srv.raw(tls=True), srv.raw(tls=False)]
+	try:
+		for c in conns:
+			eof, lines = c.at_eof(max(0.1, T(3.5) - (time.monotonic() - t0)))
+			dt = time.monotonic() - t0
+			check(eof, "idle connection still open after %.1fs (idle_timeout_s 1)" % dt)
+			for l in lines:
+				check(l.startswith("400"), "unexpected line before close: %r" % l)
+	finally:
+		for c in conns:
+			c.close()
 	_alive_and_serving(srv)
 
 
@@ -261,6 +264,33 @@ def test_max_connections(srv):
 			return False
 		harness.wait_until(_one_more, T(3), 0.1, "a free slot after closing a connection")
 		conns[-1].cmd("DATE", 111)
+	finally:
+		for c in conns:
+			c.close()
+
+
+@harness.config(limits={"max_connections": 3})
+def test_abandoned_tls_handshakes_free_their_slot(srv):
+	# Clients that connect to the TLS port and leave before (or during) the
+	# handshake must not keep a connection slot.
+	hello_start = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"
+	for i in range(6):
+		s = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=T(5))
+		if i % 2:
+			s.sendall(hello_start)		# a truncated ClientHello
+		s.close()
+	conns = []
+
+	def three():
+		c = srv.raw()
+		if c.greeting.startswith("200"):
+			conns.append(c)
+		else:
+			c.close()
+		return len(conns) == 3
+	try:
+		harness.wait_until(three, T(3), 0.1, "3 connections after 6 abandoned TLS handshakes "
+				   "(max_connections 3)")
 	finally:
 		for c in conns:
 			c.close()

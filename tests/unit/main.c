@@ -14,6 +14,8 @@ int main(void)
 	test_tls();
 	test_store();
 	test_config();
+	test_newsrc();
+	test_thread();
 	printf("%d passed, %d failed\n", T.passed, T.failed);
 	return T.failed ? 1 : 0;
 }
