@@ -45,6 +45,8 @@ DAEMON_SRC = \
 	daemon/session.c \
 	daemon/reader.c \
 	daemon/ingest.c \
+	daemon/transit.c \
+	daemon/feed.c \
 	daemon/store.c
 
 CLIENT_SRC = \

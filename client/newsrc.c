@@ -281,7 +281,7 @@ static int load_line(struct newsrc *n, const char *raw, size_t raw_len)
 		return MOOT_ENOMEM;
 	l->raw = raw;
 	l->raw_len = raw_len;
-	while (i < len && i < MOOT_MAX_GROUP && is_name_char(raw[i]))
+	while (i < len && i < MOOT_MAX_GROUP - 1 && is_name_char(raw[i]))
 		i++;
 	if (i == 0 || i == len || (raw[i] != ':' && raw[i] != '!') || raw[0] == '#')
 		return 0;	/* not a group line: verbatim only */
@@ -347,11 +347,13 @@ fail:
 
 /*
  * Load path into a new newsrc (*out, freed with newsrc_free); a missing
- * file gives an empty one.  0, -errno, MOOT_ETOOBIG or MOOT_ENOMEM.
+ * file gives an empty one.  0, -errno (-EINVAL for a path that is not a
+ * regular file), MOOT_ETOOBIG (over NEWSRC_MAX_FILE) or MOOT_ENOMEM.
  */
 int newsrc_load(const char *path, struct newsrc **out)
 {
 	struct newsrc *n;
+	struct stat st;
 	size_t len = 0, start, i;
 	int fd, rc;
 
@@ -366,6 +368,12 @@ int newsrc_load(const char *path, struct newsrc **out)
 			return 0;
 		}
 		rc = -errno;
+		goto fail;
+	}
+	/* Only a regular file: a FIFO or device would block or never end. */
+	rc = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	if (rc < 0) {
+		close(fd);
 		goto fail;
 	}
 	rc = read_all(fd, &n->text, &len);

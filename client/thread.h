@@ -29,6 +29,8 @@ struct thread_set {
 	size_t n, cap;
 	struct thread_node **roots;	/* after thread_build: sorted roots */
 	size_t nroots;
+	size_t *index;			/* msgid hash of node index + 1 (0 empty); first added wins */
+	size_t index_cap;		/* slots in index: 0 or a power of two */
 };
 
 void thread_set_init(struct thread_set *ts);

@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "../proto/moot.h"
+#include "../proto/wildmat.h"
 #include "config.h"
 
 /* Bounds on what a configuration may hold: input is bounded everywhere. */
@@ -36,11 +37,20 @@
 #define CONFIG_MAX_DESCRIPTION 1024	/* bytes of a group description */
 #define CONFIG_MAX_RETENTION 36500	/* days: a century */
 #define CONFIG_MAX_KEYPATH 320		/* bytes of a dotted key path in messages */
+#define CONFIG_MAX_PEERS 1024		/* peers entries */
+#define CONFIG_MAX_ADDRESS 270		/* bytes of a peer's "[host]:port" */
+#define CONFIG_MAX_WILDMAT 4096		/* bytes of a peer's send or accept */
+#define CONFIG_MAX_FINGERPRINT 128	/* bytes of "sha256:" + 32 colon-separated pairs */
+#define CONFIG_MAX_USER 255		/* bytes of a peer's AUTHINFO user */
+#define CONFIG_MAX_WINDOW 1024		/* a peer's streaming window */
 
 /* Defaults for the optional keys (docs/configuration.md). */
 #define DEFAULT_STATE "./var"
 #define DEFAULT_CERTIFICATE "cert.pem"
 #define DEFAULT_KEY "key.pem"
+#define DEFAULT_CLIENT_CERTIFICATE "client-cert.pem"
+#define DEFAULT_CLIENT_KEY "client-key.pem"
+#define DEFAULT_WINDOW 64
 #define DEFAULT_MAX_CONNECTIONS 10000
 #define DEFAULT_MAX_ARTICLE_BYTES 1000000
 #define DEFAULT_IDLE_TIMEOUT_S 600
@@ -353,16 +363,51 @@ static char *resolve(const char *state, const char *file)
 }
 
 /*
- * Split a listen address into host and port: "HOST:PORT" with an IPv4
- * literal, or "[HOST]:PORT" with an IPv6 literal (RFC 3986 §3.2.2 brackets),
- * since listen.c binds numeric addresses.  Fills l->host and l->port.
+ * 1 when s is a DNS host name (RFC 1123 §2.1): dot-separated labels of
+ * letters, digits and '-', 1 to 63 bytes, not starting or ending with '-',
+ * at most 253 bytes in all.  A name made only of digits and dots is not one:
+ * it is an IPv4 address, good or bad (RFC 1123 §2.1 asks the top label to be
+ * alphabetic for exactly that reason).
  */
-static int parse_address(struct ctx *c, const yaml_node_t *node, const char *path,
-			 struct config_listen *l)
+static int valid_dnsname(const char *s)
 {
-	const char *a = l->address, *colon, *hs, *he;
+	size_t n = 0, label = 0;
+	int alpha = 0;
+
+	for (; s[n] != '\0'; n++) {
+		char ch = s[n];
+
+		if (n >= 253)
+			return 0;
+		if (ch == '.') {
+			if (label == 0 || s[n - 1] == '-')
+				return 0;
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			   (ch >= '0' && ch <= '9') || ch == '-') {
+			if ((label == 0 && ch == '-') || ++label > 63)
+				return 0;
+			alpha |= !(ch >= '0' && ch <= '9');
+		} else {
+			return 0;
+		}
+	}
+	return label > 0 && s[n - 1] != '-' && alpha;
+}
+
+/*
+ * Split address a (at path, written at node) into host and port: "HOST:PORT"
+ * with an IPv4 literal, or "[HOST]:PORT" with an IPv6 literal (RFC 3986
+ * §3.2.2 brackets).  When names is 1, an unbracketed HOST may also be a DNS
+ * name (peers are dialled; listeners bind numeric addresses).  Fills host
+ * (hostlen bytes, without brackets) and *port.
+ */
+static int parse_hostport(struct ctx *c, const yaml_node_t *node, const char *path,
+			  const char *a, char *host, size_t hostlen, int *port, int names)
+{
+	const char *colon, *hs, *he;
 	unsigned char bin[16];
-	long port;
+	long p;
 	char *end;
 	size_t hl;
 
@@ -386,20 +431,25 @@ static int parse_address(struct ctx *c, const yaml_node_t *node, const char *pat
 	hl = (size_t)(he - hs);
 	if (hl == 0)
 		return fail_at(c, node, path, "empty host");
-	if (hl >= sizeof(l->host))
-		return fail_at(c, node, path, "host longer than %zu bytes", sizeof(l->host) - 1);
-	memcpy(l->host, hs, hl);
-	l->host[hl] = '\0';
-	if (inet_pton(a[0] == '[' ? AF_INET6 : AF_INET, l->host, bin) != 1)
-		return fail_at(c, node, path, "host \"%s\" is not an %s address", l->host,
-			       a[0] == '[' ? "IPv6" : "IPv4");
+	if (hl >= hostlen)
+		return fail_at(c, node, path, "host longer than %zu bytes", hostlen - 1);
+	memcpy(host, hs, hl);
+	host[hl] = '\0';
+	if (a[0] == '[') {
+		if (inet_pton(AF_INET6, host, bin) != 1)
+			return fail_at(c, node, path, "host \"%.64s\" is not an IPv6 address",
+				       host);
+	} else if (inet_pton(AF_INET, host, bin) != 1 && !(names && valid_dnsname(host))) {
+		return fail_at(c, node, path, "host \"%.64s\" is not an IPv4 address%s", host,
+			       names ? " or a DNS name" : "");
+	}
 	if (colon[1] < '0' || colon[1] > '9')
 		return fail_at(c, node, path, "port must be a number from 1 to 65535");
 	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || errno == ERANGE || port < 1 || port > 65535)
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || errno == ERANGE || p < 1 || p > 65535)
 		return fail_at(c, node, path, "port must be a number from 1 to 65535");
-	l->port = (int)port;
+	*port = (int)p;
 	return 0;
 }
 
@@ -449,7 +499,8 @@ static int load_listen(struct ctx *c, yaml_node_t *node, const char *path)
 		if ((rc = get_string(c, f[0].value, kp, CONFIG_MAX_PATH, &l->address)) < 0)
 			return rc;
 		cfg->nlisten++;	/* l->address is now released with cfg */
-		if ((rc = parse_address(c, f[0].value, kp, l)) < 0)
+		if ((rc = parse_hostport(c, f[0].value, kp, l->address, l->host, sizeof(l->host),
+					  &l->port, 0)) < 0)
 			return rc;
 		for (i = 0; i + 1 < cfg->nlisten; i++)
 			if (same_address(&cfg->listen[i], l))
@@ -462,59 +513,88 @@ static int load_listen(struct ctx *c, yaml_node_t *node, const char *path)
 }
 
 /*
- * Read server.tls (node at path, NULL when absent) into the resolved
- * certificate and key paths; state must already be set.
+ * Read one file-name value (node at path) into a new allocation *out,
+ * resolved against state; an empty name is an error.
+ */
+static int get_file(struct ctx *c, const yaml_node_t *node, const char *path, char **out)
+{
+	char *name = NULL;
+	int rc;
+
+	if ((rc = get_string(c, node, path, CONFIG_MAX_PATH, &name)) < 0)
+		return rc;
+	if (name[0] == '\0') {
+		free(name);
+		return fail_at(c, node, path, "must not be empty");
+	}
+	*out = resolve(c->cfg->state, name);
+	free(name);
+	if (*out == NULL)
+		return fail_nomem(c);
+	return 0;
+}
+
+/*
+ * Read a certificate and its key, fields fc and fk of the mapping node (at
+ * path, NULL when absent), into *cert and *key, resolved against state.
+ * Both or neither: when neither is given, the defaults defc and defk inside
+ * state are used and *generated is set, so a missing pair may be generated.
+ */
+static int load_pair(struct ctx *c, const yaml_node_t *node, const char *path,
+		     const struct field *fc, const struct field *fk,
+		     const char *defc, const char *defk, char **cert, char **key, int *generated)
+{
+	char kp[CONFIG_MAX_KEYPATH];
+	int rc;
+
+	if (present(fc) != present(fk)) {
+		/* A certificate without its key cannot be used, nor the reverse. */
+		const struct field *missing = present(fc) ? fk : fc;
+
+		keypath(kp, sizeof(kp), path, missing->key);
+		return fail_at(c, node, kp, "missing (%s and %s are given together or not at all)",
+			       fc->key, fk->key);
+	}
+	if (!present(fc)) {
+		*generated = 1;
+		*cert = resolve(c->cfg->state, defc);
+		*key = resolve(c->cfg->state, defk);
+		if (*cert == NULL || *key == NULL)
+			return fail_nomem(c);
+		return 0;
+	}
+	keypath(kp, sizeof(kp), path, fc->key);
+	if ((rc = get_file(c, fc->value, kp, cert)) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), path, fk->key);
+	return get_file(c, fk->value, kp, key);
+}
+
+/*
+ * Read server.tls (node at path, NULL when absent) into the resolved paths
+ * of the server certificate and key and of our client certificate and key
+ * towards peers; state must already be set.
  */
 static int load_tls(struct ctx *c, yaml_node_t *node, const char *path)
 {
+	enum { CERT, KEY, CLIENT_CERT, CLIENT_KEY };
 	struct config *cfg = c->cfg;
-	struct field f[] = { { "certificate", NULL, NULL }, { "key", NULL, NULL } };
-	char *cert = NULL, *key = NULL;
-	char kp[CONFIG_MAX_KEYPATH];
+	struct field f[] = {
+		[CERT] = { "certificate", NULL, NULL },
+		[KEY] = { "key", NULL, NULL },
+		[CLIENT_CERT] = { "client_certificate", NULL, NULL },
+		[CLIENT_KEY] = { "client_key", NULL, NULL },
+	};
 	int rc;
 
 	if (node != NULL && (rc = map_fields(c, node, path, f, MOOT_ARRAY_SIZE(f))) < 0)
 		return rc;
-	if (present(&f[0]) != present(&f[1])) {
-		/* Both or neither: a certificate without its key cannot be used. */
-		struct field *missing = present(&f[0]) ? &f[1] : &f[0];
-
-		keypath(kp, sizeof(kp), path, missing->key);
-		return fail_at(c, node, kp,
-			       "missing (certificate and key are given together or not at all)");
-	}
-	if (!present(&f[0])) {
-		cfg->tls_generated = 1;
-		cfg->tls_certificate = resolve(cfg->state, DEFAULT_CERTIFICATE);
-		cfg->tls_key = resolve(cfg->state, DEFAULT_KEY);
-		if (cfg->tls_certificate == NULL || cfg->tls_key == NULL)
-			return fail_nomem(c);
-		return 0;
-	}
-	keypath(kp, sizeof(kp), path, "certificate");
-	if ((rc = get_string(c, f[0].value, kp, CONFIG_MAX_PATH, &cert)) < 0)
+	if ((rc = load_pair(c, node, path, &f[CERT], &f[KEY], DEFAULT_CERTIFICATE, DEFAULT_KEY,
+			    &cfg->tls_certificate, &cfg->tls_key, &cfg->tls_generated)) < 0)
 		return rc;
-	if (cert[0] == '\0') {
-		free(cert);
-		return fail_at(c, f[0].value, kp, "must not be empty");
-	}
-	keypath(kp, sizeof(kp), path, "key");
-	if ((rc = get_string(c, f[1].value, kp, CONFIG_MAX_PATH, &key)) < 0) {
-		free(cert);
-		return rc;
-	}
-	if (key[0] == '\0') {
-		free(cert);
-		free(key);
-		return fail_at(c, f[1].value, kp, "must not be empty");
-	}
-	cfg->tls_certificate = resolve(cfg->state, cert);
-	cfg->tls_key = resolve(cfg->state, key);
-	free(cert);
-	free(key);
-	if (cfg->tls_certificate == NULL || cfg->tls_key == NULL)
-		return fail_nomem(c);
-	return 0;
+	return load_pair(c, node, path, &f[CLIENT_CERT], &f[CLIENT_KEY], DEFAULT_CLIENT_CERTIFICATE,
+			 DEFAULT_CLIENT_KEY, &cfg->tls_client_certificate, &cfg->tls_client_key,
+			 &cfg->tls_client_generated);
 }
 
 /* Read server.limits (node at path, NULL when absent) over the defaults. */
@@ -694,10 +774,275 @@ static int load_groups(struct ctx *c, yaml_node_t *node)
 	return 0;
 }
 
+/*
+ * Put the 64 lower-case hex digits of fingerprint s into out (65 bytes) and
+ * return 0, or return -1 when s is not one: an optional "sha256:" prefix in
+ * any case, then 64 hex digits in any case, optionally with a colon between
+ * two pairs, as `openssl x509 -noout -fingerprint -sha256` prints it
+ * (DESIGN.md, Federation).  OpenSSL is not needed to check the form.
+ */
+static int fingerprint_hex(const char *s, char out[65])
+{
+	size_t n = 0;
+
+	if (strncasecmp(s, "sha256:", 7) == 0)
+		s += 7;
+	for (; *s != '\0'; s++) {
+		if (*s == ':') {
+			/* Only between pairs: not first, not last, not doubled. */
+			if (n == 0 || n % 2 != 0 || n == 64 || s[1] == ':' || s[1] == '\0')
+				return -1;
+			continue;
+		}
+		if (n == 64)
+			return -1;
+		if (*s >= '0' && *s <= '9')
+			out[n++] = *s;
+		else if (*s >= 'a' && *s <= 'f')
+			out[n++] = *s;
+		else if (*s >= 'A' && *s <= 'F')
+			out[n++] = (char)(*s - 'A' + 'a');
+		else
+			return -1;
+	}
+	out[n] = '\0';
+	return n == 64 ? 0 : -1;
+}
+
+/* Read a fingerprint (node at path) into *out, kept as written once its form is checked. */
+static int get_fingerprint(struct ctx *c, const yaml_node_t *node, const char *path, char **out)
+{
+	char hex[65];
+	int rc;
+
+	if ((rc = get_string(c, node, path, CONFIG_MAX_FINGERPRINT, out)) < 0)
+		return rc;
+	if (fingerprint_hex(*out, hex) < 0)
+		return fail_at(c, node, path,
+			       "expected \"sha256:\" and 64 hex digits (colons allowed between pairs)");
+	return 0;
+}
+
+/* Read a wildmat (node at path) into *out: not empty, RFC 3977 §4.1 syntax. */
+static int get_wildmat(struct ctx *c, const yaml_node_t *node, const char *path, char **out)
+{
+	int rc;
+
+	if ((rc = get_string(c, node, path, CONFIG_MAX_WILDMAT, out)) < 0)
+		return rc;
+	if ((*out)[0] == '\0')
+		return fail_at(c, node, path, "must not be empty");
+	if (wildmat_valid(*out) < 0)
+		return fail_at(c, node, path, "\"%.64s\" is not a valid wildmat (RFC 3977 §4.1)",
+			       *out);
+	return 0;
+}
+
+/*
+ * Read peers[i].identity (node at path, a mapping) into p: exactly one of
+ * a client certificate fingerprint, or an AUTHINFO user with its password
+ * hash (RFC 4643 §2.3).  A fingerprint or user already claimed by an earlier
+ * peer is an error, since an incoming session must map to one peer.
+ */
+static int load_identity(struct ctx *c, yaml_node_t *node, const char *path,
+			 struct config_peer *p)
+{
+	enum { FINGERPRINT, USER, PASSWORD_HASH };
+	struct field f[] = {
+		[FINGERPRINT] = { "fingerprint", NULL, NULL },
+		[USER] = { "user", NULL, NULL },
+		[PASSWORD_HASH] = { "password_hash", NULL, NULL },
+	};
+	struct config *cfg = c->cfg;
+	char kp[CONFIG_MAX_KEYPATH];
+	char hex[65], other[65];
+	const unsigned char *u;
+	size_t i;
+	int rc;
+
+	if ((rc = map_fields(c, node, path, f, MOOT_ARRAY_SIZE(f))) < 0)
+		return rc;
+	if (present(&f[FINGERPRINT]) && (present(&f[USER]) || present(&f[PASSWORD_HASH])))
+		return fail_at(c, node, path, "fingerprint, or user and password_hash, not both");
+	if (present(&f[FINGERPRINT])) {
+		keypath(kp, sizeof(kp), path, "fingerprint");
+		rc = get_fingerprint(c, f[FINGERPRINT].value, kp, &p->identity_fingerprint);
+		if (rc < 0)
+			return rc;
+		fingerprint_hex(p->identity_fingerprint, hex);
+		for (i = 0; &cfg->peers[i] != p; i++) {
+			if (cfg->peers[i].identity_fingerprint == NULL)
+				continue;
+			fingerprint_hex(cfg->peers[i].identity_fingerprint, other);
+			if (strcmp(hex, other) == 0)
+				return fail_at(c, f[FINGERPRINT].value, kp,
+					       "duplicate of peers[%zu].identity.fingerprint", i);
+		}
+		return 0;
+	}
+	if (!present(&f[USER]) && !present(&f[PASSWORD_HASH]))
+		return fail_at(c, node, path, "expected fingerprint, or user and password_hash");
+	if ((rc = require(c, node, path, &f[USER])) < 0 ||
+	    (rc = require(c, node, path, &f[PASSWORD_HASH])) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), path, "user");
+	if ((rc = get_string(c, f[USER].value, kp, CONFIG_MAX_USER, &p->identity_user)) < 0)
+		return rc;
+	/* It travels as one AUTHINFO USER argument (RFC 4643 §2.3, RFC 3977 §3.1). */
+	if (p->identity_user[0] == '\0')
+		return fail_at(c, f[USER].value, kp, "must not be empty");
+	for (u = (const unsigned char *)p->identity_user; *u != '\0'; u++)
+		if (*u <= 0x20 || *u == 0x7f)
+			return fail_at(c, f[USER].value, kp,
+				       "must not contain spaces or control characters");
+	for (i = 0; &cfg->peers[i] != p; i++)
+		if (cfg->peers[i].identity_user != NULL &&
+		    strcmp(cfg->peers[i].identity_user, p->identity_user) == 0)
+			return fail_at(c, f[USER].value, kp,
+				       "duplicate of peers[%zu].identity.user", i);
+	keypath(kp, sizeof(kp), path, "password_hash");
+	if ((rc = get_string(c, f[PASSWORD_HASH].value, kp, CONFIG_MAX_PATH,
+			     &p->identity_password_hash)) < 0)
+		return rc;
+	if (p->identity_password_hash[0] == '\0')
+		return fail_at(c, f[PASSWORD_HASH].value, kp, "must not be empty");
+	return 0;
+}
+
+/* Read one entry of peers (node e at path ep) into p (docs/configuration.md, Peers). */
+static int load_peer(struct ctx *c, yaml_node_t *e, const char *ep, struct config_peer *p)
+{
+	enum { NAME, ADDRESS, TLS, CA, FINGERPRINT, SEND, ACCEPT, IDENTITY, WINDOW };
+	struct field f[] = {
+		[NAME] = { "name", NULL, NULL },
+		[ADDRESS] = { "address", NULL, NULL },
+		[TLS] = { "tls", NULL, NULL },
+		[CA] = { "ca", NULL, NULL },
+		[FINGERPRINT] = { "fingerprint", NULL, NULL },
+		[SEND] = { "send", NULL, NULL },
+		[ACCEPT] = { "accept", NULL, NULL },
+		[IDENTITY] = { "identity", NULL, NULL },
+		[WINDOW] = { "window", NULL, NULL },
+	};
+	struct config *cfg = c->cfg;
+	char kp[CONFIG_MAX_KEYPATH];
+	long window = DEFAULT_WINDOW;
+	size_t i;
+	int rc;
+
+	if ((rc = map_fields(c, e, ep, f, MOOT_ARRAY_SIZE(f))) < 0 ||
+	    (rc = require(c, e, ep, &f[NAME])) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), ep, "name");
+	if ((rc = get_string(c, f[NAME].value, kp, CONFIG_MAX_PATHHOST, &p->name)) < 0)
+		return rc;
+	if (!valid_pathhost(p->name))
+		return fail_at(c, f[NAME].value, kp,
+			       "\"%.64s\" is not a host name (letters, digits, '.', '-', '_')",
+			       p->name);
+	/* Our own name in Path stops flooding (RFC 5537 §3.2): a peer may not share it. */
+	if (strcasecmp(p->name, cfg->pathhost) == 0)
+		return fail_at(c, f[NAME].value, kp, "must differ from server.pathhost");
+	for (i = 0; &cfg->peers[i] != p; i++)
+		if (strcasecmp(cfg->peers[i].name, p->name) == 0)
+			return fail_at(c, f[NAME].value, kp, "duplicate of peers[%zu]", i);
+
+	keypath(kp, sizeof(kp), ep, "address");
+	if (present(&f[ADDRESS])) {
+		if ((rc = get_string(c, f[ADDRESS].value, kp, CONFIG_MAX_ADDRESS,
+				     &p->address)) < 0 ||
+		    (rc = parse_hostport(c, f[ADDRESS].value, kp, p->address, p->host,
+					 sizeof(p->host), &p->port, 1)) < 0)
+			return rc;
+	}
+	keypath(kp, sizeof(kp), ep, "tls");
+	p->tls = 1;
+	if (present(&f[TLS]) && (rc = get_bool(c, f[TLS].value, kp, &p->tls)) < 0)
+		return rc;
+	if (present(&f[CA]) && present(&f[FINGERPRINT])) {
+		keypath(kp, sizeof(kp), ep, "fingerprint");
+		return fail_at(c, f[FINGERPRINT].keynode, kp,
+			       "give ca or fingerprint, not both (on line %zu)",
+			       f[CA].keynode->start_mark.line + 1);
+	}
+	for (i = CA; i <= FINGERPRINT; i++) {
+		keypath(kp, sizeof(kp), ep, f[i].key);
+		if (!present(&f[i]))
+			continue;
+		if (!p->tls)
+			return fail_at(c, f[i].keynode, kp, "needs tls: true");
+		rc = i == CA ? get_file(c, f[i].value, kp, &p->ca)
+			     : get_fingerprint(c, f[i].value, kp, &p->fingerprint);
+		if (rc < 0)
+			return rc;
+	}
+
+	keypath(kp, sizeof(kp), ep, "send");
+	if (present(&f[SEND])) {
+		/* Only an outgoing feed offers articles: no address, nothing to send. */
+		if (p->address == NULL)
+			return fail_at(c, f[SEND].keynode, kp,
+				       "needs an address (inbound-only peer)");
+		if ((rc = get_wildmat(c, f[SEND].value, kp, &p->send)) < 0)
+			return rc;
+	} else if (p->address != NULL && (p->send = strdup("*")) == NULL) {
+		return fail_nomem(c);
+	}
+	keypath(kp, sizeof(kp), ep, "accept");
+	if ((rc = require(c, e, ep, &f[ACCEPT])) < 0 ||
+	    (rc = get_wildmat(c, f[ACCEPT].value, kp, &p->accept)) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), ep, "identity");
+	if ((rc = require(c, e, ep, &f[IDENTITY])) < 0 ||
+	    (rc = load_identity(c, f[IDENTITY].value, kp, p)) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), ep, "window");
+	if (present(&f[WINDOW]) &&
+	    (rc = get_long(c, f[WINDOW].value, kp, 1, CONFIG_MAX_WINDOW, &window)) < 0)
+		return rc;
+	p->window = (int)window;
+	return 0;
+}
+
+/* Read the peers list (node at "peers", NULL when absent: no peers); server is read. */
+static int load_peers(struct ctx *c, yaml_node_t *node)
+{
+	struct config *cfg = c->cfg;
+	yaml_node_item_t *it;
+	size_t n;
+	int rc;
+
+	if (node == NULL)
+		return 0;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail_at(c, node, "peers", "expected a list");
+	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (n == 0)
+		return 0;
+	if (n > CONFIG_MAX_PEERS)
+		return fail_at(c, node, "peers", "more than %d entries", CONFIG_MAX_PEERS);
+	cfg->peers = calloc(n, sizeof(*cfg->peers));
+	if (cfg->peers == NULL)
+		return fail_nomem(c);
+	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		char ep[CONFIG_MAX_KEYPATH];
+
+		snprintf(ep, sizeof(ep), "peers[%zu]", cfg->npeers);
+		/* Counted first so that config_release() frees a partial entry. */
+		rc = load_peer(c, yaml_document_get_node(c->doc, *it), ep,
+			       &cfg->peers[cfg->npeers++]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Walk the document's root along the schema. */
 static int load_root(struct ctx *c)
 {
-	struct field f[] = { { "server", NULL, NULL }, { "groups", NULL, NULL } };
+	struct field f[] = {
+		{ "server", NULL, NULL }, { "groups", NULL, NULL }, { "peers", NULL, NULL },
+	};
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	int rc;
 
@@ -708,7 +1053,8 @@ static int load_root(struct ctx *c)
 	if ((rc = map_fields(c, root, "", f, MOOT_ARRAY_SIZE(f))) < 0 ||
 	    (rc = require(c, root, "", &f[0])) < 0 ||
 	    (rc = load_server(c, f[0].value)) < 0 ||
-	    (rc = load_groups(c, present(&f[1]) ? f[1].value : NULL)) < 0)
+	    (rc = load_groups(c, present(&f[1]) ? f[1].value : NULL)) < 0 ||
+	    (rc = load_peers(c, present(&f[2]) ? f[2].value : NULL)) < 0)
 		return rc;
 	return 0;
 }
@@ -869,12 +1215,28 @@ void config_release(struct config *cfg)
 	free(cfg->listen);
 	free(cfg->tls_certificate);
 	free(cfg->tls_key);
+	free(cfg->tls_client_certificate);
+	free(cfg->tls_client_key);
 	free(cfg->motd);
 	for (i = 0; i < cfg->ngroups; i++) {
 		free(cfg->groups[i].name);
 		free(cfg->groups[i].description);
 	}
 	free(cfg->groups);
+	for (i = 0; i < cfg->npeers; i++) {
+		struct config_peer *p = &cfg->peers[i];
+
+		free(p->name);
+		free(p->address);
+		free(p->ca);
+		free(p->fingerprint);
+		free(p->send);
+		free(p->accept);
+		free(p->identity_fingerprint);
+		free(p->identity_user);
+		free(p->identity_password_hash);
+	}
+	free(cfg->peers);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -886,5 +1248,19 @@ const struct config_group *config_group_find(const struct config *cfg, const cha
 	for (i = 0; i < cfg->ngroups; i++)
 		if (strcmp(cfg->groups[i].name, name) == 0)
 			return &cfg->groups[i];
+	return NULL;
+}
+
+/*
+ * The peer named name, or NULL; valid until release.  Names are host names,
+ * compared without regard to case (RFC 4343), as they were checked unique.
+ */
+const struct config_peer *config_peer_find(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npeers; i++)
+		if (strcasecmp(cfg->peers[i].name, name) == 0)
+			return &cfg->peers[i];
 	return NULL;
 }

@@ -29,6 +29,23 @@ struct config_group {
 	int retention_days;	/* 0 keeps forever */
 };
 
+/* A peer: another instance articles flow to and from (docs/federation.md). */
+struct config_peer {
+	char *name;		/* its pathhost, as it appears in Path; unique */
+	char *address;		/* "host:port" we push to, NULL for an inbound-only peer */
+	char host[256];		/* parsed from address: a name or an IP (no brackets) */
+	int port;		/* parsed from address */
+	int tls;		/* outgoing connection uses implicit TLS (default 1) */
+	char *ca;		/* resolved CA file verifying their server, or NULL */
+	char *fingerprint;	/* pinned "sha256:..." of their server certificate, or NULL */
+	char *send;		/* wildmat of groups we offer them (default "*" when address set) */
+	char *accept;		/* wildmat of groups we take from them (required) */
+	char *identity_fingerprint;	/* their client certificate, or NULL */
+	char *identity_user;		/* or AUTHINFO user ... */
+	char *identity_password_hash;	/* ... with this hash (auth.c's format) */
+	int window;		/* outstanding streaming commands, default 64 (1..1024) */
+};
+
 struct config {
 	char *file;			/* path read, or "(default)" for the embedded text */
 	char *pathhost;			/* this instance's Path/Xref name */
@@ -39,12 +56,18 @@ struct config {
 	char *tls_key;			/* resolved like the certificate */
 	int tls_generated;		/* 1 when neither certificate nor key was given
 					   (so a missing pair may be generated) */
+	char *tls_client_certificate;	/* our certificate towards peers, resolved
+					   (default <state>/client-cert.pem) */
+	char *tls_client_key;		/* its key (default <state>/client-key.pem) */
+	int tls_client_generated;	/* 1 when neither was given: generated if missing */
 	long max_connections;		/* default 10000 */
 	long max_article_bytes;		/* default 1000000 */
 	long idle_timeout_s;		/* default 600 */
 	char *motd;			/* LIST MOTD text, NULL when none */
 	struct config_group *groups;
 	size_t ngroups;
+	struct config_peer *peers;
+	size_t npeers;
 };
 
 /* The embedded default configuration (loopback ports 1119/1563, state ./var,
@@ -63,6 +86,9 @@ int config_load_string(const char *name, const char *text, size_t len,
 
 /* Free everything cfg holds and zero it. */
 void config_release(struct config *cfg);
+
+/* The peer named name, or NULL. */
+const struct config_peer *config_peer_find(const struct config *cfg, const char *name);
 
 /* The group named name, or NULL. */
 const struct config_group *config_group_find(const struct config *cfg, const char *name);

@@ -20,6 +20,8 @@
 #include "../proto/moot.h"
 #include "../proto/article.h"
 #include "../proto/date.h"
+#include "../proto/wildmat.h"
+#include "feed.h"
 #include "ingest.h"
 #include "mootd.h"
 #include "store.h"
@@ -39,6 +41,9 @@ struct pending {
 	struct buf over;		/* from, subject, date, refs, xref: NUL-separated */
 	const char *from, *subject, *date, *refs, *xref;	/* into over */
 	int64_t posted, arrived, bytes, lines;
+	struct buf names;		/* every Newsgroups name, NUL-separated */
+	struct buf path;		/* the final Path value, NUL-terminated */
+	struct buf feeds;		/* peers to queue it for, NUL-separated */
 	ingest_cb cb;			/* NULL once the session went away */
 	void *arg;
 	int status;
@@ -58,6 +63,9 @@ static void pending_free(struct pending *p)
 	buf_release(&p->art);
 	buf_release(&p->head);
 	buf_release(&p->over);
+	buf_release(&p->names);
+	buf_release(&p->path);
+	buf_release(&p->feeds);
 	free(p);
 }
 
@@ -76,6 +84,7 @@ struct ng_ctx {
 	struct mootd *d;
 	struct pending *p;
 	int source;
+	const struct config_peer *peer;	/* INGEST_PEER: who sent it */
 	int approved;
 	int unknown;		/* groups we do not carry */
 	const char *why;
@@ -88,6 +97,10 @@ static int ng_one(void *arg, const char *name, size_t len)
 	struct group *g = groups_find_n(c->d, name, len);
 	int i;
 
+	buf_append(&c->p->names, name, len);
+	buf_append(&c->p->names, "", 1);
+	if (g != NULL && c->peer != NULL && !wildmat_match(c->peer->accept, g->name))
+		g = NULL;	/* a group we do not take from this peer */
 	if (g == NULL || !g->active) {
 		c->unknown++;
 		return c->source == INGEST_POST ? MOOT_ENOTFOUND : 0;
@@ -160,16 +173,16 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 	size_t i, off[5];
 	int k;
 
-	buf_puts(&p->head, "Path: ");
-	buf_puts(&p->head, d->cfg.pathhost);
+	buf_puts(&p->path, d->cfg.pathhost);
 	if (source == INGEST_POST) {
 		/* RFC 5537 §3.2.1: the injecting agent's POSTED keyword. */
-		buf_puts(&p->head, "!.POSTED!not-for-mail\r\n");
+		buf_puts(&p->path, "!.POSTED!not-for-mail");
 	} else {
-		buf_puts(&p->head, "!");
-		buf_append(&p->head, path->value, path->value_len);
-		buf_puts(&p->head, "\r\n");
+		/* RFC 5537 §3.2.1: a relaying agent prepends its name. */
+		buf_puts(&p->path, "!");
+		article_unfold(path->value, path->value_len, &p->path);
 	}
+	buf_printf(&p->head, "Path: %s\r\n", p->path.data);
 	for (i = 0; i < a->nh; i++)
 		if (!replaced(&a->h[i]))
 			buf_append(&p->head, a->h[i].line, a->h[i].line_len);
@@ -209,12 +222,57 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 	return p->head.data ? 0 : MOOT_ENOMEM;
 }
 
+/* 1 if name is one of the '!'-separated elements of path. */
+static int path_has(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = path;
+
+	while (*p) {
+		size_t len = strcspn(p, "!");
+		if (len == n && strncasecmp(p, name, n) == 0)
+			return 1;
+		p += len;
+		if (*p == '!')
+			p++;
+	}
+	return 0;
+}
+
+/* Does any of the article's newsgroups match the peer's send wildmat? */
+static int wanted_by(const struct config_peer *peer, const struct buf *names)
+{
+	const char *n = names->data, *end = names->data + names->len;
+
+	for (; n && n < end; n += strlen(n) + 1)
+		if (wildmat_match(peer->send, n))
+			return 1;
+	return 0;
+}
+
+/* Choose the peers to queue the article for (DESIGN.md, Federation): those
+ * with an address, whose name is not in Path and whose send wildmat matches. */
+static void choose_feeds(struct mootd *d, struct pending *p)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg.npeers; i++) {
+		const struct config_peer *peer = &d->cfg.peers[i];
+		if (peer->address == NULL || path_has(p->path.data, peer->name))
+			continue;
+		if (!wanted_by(peer, &p->names))
+			continue;
+		buf_append(&p->feeds, peer->name, strlen(peer->name) + 1);
+	}
+}
+
 /* Check the article and fill p; returns 0 or an error with *why. */
-static int prepare(struct mootd *d, struct pending *p, int source, const char **why)
+static int prepare(struct mootd *d, struct pending *p, int source, const char *peer,
+		   const char *offered, const char **why)
 {
 	struct article *a = malloc(sizeof(*a));
 	const struct article_header *h;
-	struct ng_ctx ng = { d, p, source, 0, 0, NULL };
+	struct ng_ctx ng = { d, p, source, NULL, 0, 0, NULL };
 	int rc, i;
 
 	if (a == NULL)
@@ -236,6 +294,23 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char **
 	} else {
 		make_msgid(d, p->msgid, sizeof(p->msgid));
 	}
+	if (offered && strcmp(offered, p->msgid) != 0) {
+		*why = "Message-ID differs from the one offered";
+		rc = MOOT_EPROTO;
+		goto out;
+	}
+	if (source == INGEST_PEER) {
+		ng.peer = peer ? config_peer_find(&d->cfg, peer) : NULL;
+		h = article_get(a, "Path");
+		buf_clear(&p->path);
+		article_unfold(h->value, h->value_len, &p->path);
+		if (ng.peer == NULL || path_has(p->path.data ? p->path.data : "", d->cfg.pathhost)) {
+			*why = ng.peer ? "Already seen here (our name is in Path)" : "Unknown peer";
+			rc = MOOT_EINVAL;
+			goto out;
+		}
+		buf_clear(&p->path);
+	}
 	p->arrived = mootd_now();
 	h = article_get(a, "Date");
 	p->posted = p->arrived;
@@ -252,6 +327,8 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char **
 	ng.approved = article_get(a, "Approved") != NULL;
 	h = article_get(a, "Newsgroups");
 	rc = article_newsgroups(h->value, h->value_len, ng_one, &ng);
+	if (rc == 0 && p->ngroups == 0 && source == INGEST_PEER)
+		*why = "No wanted newsgroup";
 	if (rc == MOOT_ENOTFOUND)
 		*why = "No such newsgroup";
 	else if (rc != 0)
@@ -283,6 +360,7 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char **
 		goto out;
 	}
 	p->bytes = (int64_t)(p->head.len + 2 + p->body_len);
+	choose_feeds(d, p);
 out:
 	free(a);
 	return rc;
@@ -290,8 +368,8 @@ out:
 
 static void on_idle(uv_idle_t *h);
 
-int ingest_article(struct mootd *d, int source, struct buf *art,
-		   ingest_cb cb, void *arg, const char **why)
+int ingest_article(struct mootd *d, int source, const char *peer, const char *offered,
+		   struct buf *art, ingest_cb cb, void *arg, const char **why)
 {
 	struct ingest *in = d->ingest;
 	struct pending *p = calloc(1, sizeof(*p));
@@ -308,7 +386,7 @@ int ingest_article(struct mootd *d, int source, struct buf *art,
 		/* An empty article: give the parser an empty string. */
 		buf_append(&p->art, "", 0);
 	}
-	rc = prepare(d, p, source, why);
+	rc = prepare(d, p, source, peer, offered, why);
 	if (rc == 0 && in->n == in->cap) {
 		size_t cap = in->cap ? in->cap * 2 : 16;
 		struct pending **b = realloc(in->batch, cap * sizeof(*b));
@@ -346,6 +424,7 @@ static int write_one(struct store *st, struct pending *p)
 		.head = p->head.data, .head_len = p->head.len,
 		.body = p->body, .body_len = p->body_len,
 	};
+	const char *name;
 	int64_t id;
 	int rc, i;
 
@@ -354,6 +433,12 @@ static int write_one(struct store *st, struct pending *p)
 		return rc;
 	for (i = 0; i < p->ngroups; i++) {
 		rc = store_number_add(st, p->groups[i]->id, p->numbers[i], id);
+		if (rc != 0)
+			return rc;
+	}
+	/* Queued for peers in the same transaction: nothing is lost between. */
+	for (name = p->feeds.data; name && name < p->feeds.data + p->feeds.len; name += strlen(name) + 1) {
+		rc = store_outq_add(st, name, id);
 		if (rc != 0)
 			return rc;
 	}
@@ -434,6 +519,13 @@ static void commit_batch(struct ingest *in)
 			m[i].g->low = m[i].low;
 			m[i].g->high = m[i].high;
 			m[i].g->count = m[i].count;
+		}
+		for (i = 0; i < n; i++) {
+			const char *name, *end = batch[i]->feeds.data + batch[i]->feeds.len;
+			if (batch[i]->status != 0)
+				continue;
+			for (name = batch[i]->feeds.data; name && name < end; name += strlen(name) + 1)
+				feed_kick(d, name);
 		}
 	}
 	for (i = 0; i < n; i++) {

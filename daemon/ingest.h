@@ -25,14 +25,17 @@ int ingest_init(struct mootd *d);
 void ingest_free(struct mootd *d);
 
 /*
- * Take an article in wire form (without the "." line).  Checks it now; on a
- * problem returns MOOT_EPROTO (441, *why says what), MOOT_EEXIST (duplicate),
- * MOOT_ENOTFOUND (no such group) or MOOT_EINVAL (posting not allowed), and cb is
+ * Take an article in wire form (without the "." line).  peer names the
+ * configured peer it came from (INGEST_PEER; its accept wildmat applies), NULL
+ * for a POST; offered is the message-id the peer announced (IHAVE/TAKETHIS),
+ * which the article's Message-ID must match.  Checks it now; on a problem returns MOOT_EPROTO (malformed, *why
+ * says what), MOOT_EEXIST (duplicate), MOOT_ENOTFOUND (no such or no wanted
+ * group) or MOOT_EINVAL (posting not allowed, or a Path loop), and cb is
  * never called.  Otherwise returns 0 and cb runs once after the batch commits.
  * Takes ownership of art's memory (art is left empty).
  */
-int ingest_article(struct mootd *d, int source, struct buf *art,
-		   ingest_cb cb, void *arg, const char **why);
+int ingest_article(struct mootd *d, int source, const char *peer, const char *offered,
+		   struct buf *art, ingest_cb cb, void *arg, const char **why);
 
 /* Forget callbacks for arg (its session closed); their articles still commit. */
 void ingest_forget(struct mootd *d, void *arg);

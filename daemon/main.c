@@ -19,6 +19,7 @@
 
 #include "../proto/moot.h"
 #include "../proto/tls.h"
+#include "feed.h"
 #include "ingest.h"
 #include "listen.h"
 #include "mootd.h"
@@ -27,6 +28,7 @@
 
 #define DRAIN_TIMEOUT_MS 10000	/* SIGTERM: sessions get this long to finish */
 #define EXPIRE_EVERY_S 3600	/* retention runs hourly (and soon after start) */
+#define FEED_LOG_EVERY_S 300	/* per-peer state goes to the log this often */
 
 void mootd_log(const char *level, const char *fmt, ...)
 {
@@ -54,6 +56,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mootd [-c FILE]      run in the foreground (default: the embedded configuration)\n"
 		"       mootd -t [-c FILE]   check the configuration and exit\n"
+		"       mootd -f [-c FILE]   print this server's certificate fingerprints (generating\n"
+		"                            missing certificates), for partners' identity settings\n"
 		"       mootd -V             print the version\n");
 }
 
@@ -108,10 +112,43 @@ static struct tls_ctx *load_tls(const struct config *cfg)
 		}
 		log_info("generated a self-signed certificate %s", cfg->tls_certificate);
 	}
+	if (access(cfg->tls_client_certificate, F_OK) != 0 && access(cfg->tls_client_key, F_OK) != 0 &&
+	    cfg->tls_client_generated) {
+		/* Our identity towards peers (DESIGN.md, Federation). */
+		if (tls_generate_self_signed(cfg->tls_client_certificate, cfg->tls_client_key,
+					     cfg->pathhost, err, sizeof(err)) != 0) {
+			log_err("%s", err);
+			return NULL;
+		}
+		log_info("generated a client certificate %s", cfg->tls_client_certificate);
+	}
 	ctx = tls_ctx_server_new(cfg->tls_certificate, cfg->tls_key, 1, err, sizeof(err));
 	if (ctx == NULL)
 		log_err("%s", err);
 	return ctx;
+}
+
+/* mootd -f: the fingerprints partners put in their configuration. */
+static int print_fingerprints(struct config *cfg)
+{
+	struct tls_ctx *ctx;
+	char fp[80];
+	int rc;
+
+	rc = make_dirs(cfg->state);
+	if (rc != 0) {
+		log_err("cannot create state folder '%s': %s", cfg->state, strerror(-rc));
+		return 1;
+	}
+	ctx = load_tls(cfg);
+	if (ctx == NULL)
+		return 1;
+	tls_ctx_free(ctx);
+	if (tls_file_fingerprint(cfg->tls_certificate, fp, sizeof(fp)) == 0)
+		printf("server %s %s\n", fp, cfg->tls_certificate);
+	if (tls_file_fingerprint(cfg->tls_client_certificate, fp, sizeof(fp)) == 0)
+		printf("client %s %s\n", fp, cfg->tls_client_certificate);
+	return 0;
 }
 
 /* SIGHUP: re-read the file; on any error keep the configuration in force. */
@@ -141,6 +178,7 @@ static void reload(struct mootd *d)
 	d->cfg = cfg;
 	if (groups_sync(d) != 0)
 		log_err("SIGHUP: group sync failed");
+	feed_reload(d);
 	log_info("SIGHUP: configuration reloaded (%zu groups)", d->cfg.ngroups);
 }
 
@@ -170,6 +208,7 @@ static void drain(struct mootd *d)
 	log_info("shutting down: %zu connections open", d->nsessions);
 	listen_stop(d);
 	ingest_flush(d);
+	feed_stop(d);
 	session_close_all(d);
 	uv_close((uv_handle_t *)&d->tick, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -197,6 +236,8 @@ static void on_tick(uv_timer_t *t)
 	int64_t now = mootd_now();
 
 	session_sweep_idle(d);
+	if (now % FEED_LOG_EVERY_S == 0)
+		feed_log_state(d);
 	if (now - d->last_expire >= EXPIRE_EVERY_S) {
 		d->last_expire = now;
 		groups_expire(d);
@@ -230,6 +271,10 @@ static int start(struct mootd *d)
 		log_err("%s", err);
 		return 1;
 	}
+	if (feed_start(d) != 0) {
+		log_err("cannot start the feeds");
+		return 1;
+	}
 	uv_signal_init(d->loop, &d->sighup);
 	uv_signal_init(d->loop, &d->sigterm);
 	uv_signal_init(d->loop, &d->sigint);
@@ -249,16 +294,19 @@ int main(int argc, char **argv)
 {
 	struct mootd d;
 	const char *path = NULL;
-	int check = 0, opt, rc;
+	int check = 0, fingerprints = 0, opt, rc;
 
 	memset(&d, 0, sizeof(d));
-	while ((opt = getopt(argc, argv, "c:thV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:tfhV")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
 			break;
 		case 't':
 			check = 1;
+			break;
+		case 'f':
+			fingerprints = 1;
 			break;
 		case 'V':
 			printf("mootd %s\n", MOOT_VERSION);
@@ -277,6 +325,11 @@ int main(int argc, char **argv)
 	}
 	if (load_config(path, &d.cfg) != 0)
 		return 1;
+	if (fingerprints) {
+		rc = print_fingerprints(&d.cfg);
+		config_release(&d.cfg);
+		return rc;
+	}
 	if (check) {
 		printf("%s: configuration ok\n", path ? path : "(default)");
 		config_release(&d.cfg);
@@ -291,6 +344,7 @@ int main(int argc, char **argv)
 		uv_run(d.loop, UV_RUN_DEFAULT);
 	/* Close whatever is left (a failed start) and let close callbacks run. */
 	ingest_free(&d);
+	feed_stop(&d);
 	listen_stop(&d);
 	uv_walk(d.loop, on_close_walk, NULL);
 	uv_run(d.loop, UV_RUN_DEFAULT);

@@ -16,6 +16,7 @@ struct tls_ctx;
 struct session;
 struct listener;
 struct ingest;
+struct feed;
 
 /*
  * One newsgroup as the daemon serves it.  Groups are allocated once and never
@@ -46,6 +47,7 @@ struct mootd {
 	struct session *sessions;	/* doubly linked list of open sessions */
 	size_t nsessions;
 	struct ingest *ingest;		/* the article intake (ingest.c) */
+	struct feed *feeds;		/* outgoing feeds (feed.c) */
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */
 	uv_signal_t sighup, sigterm, sigint;
 	uv_timer_t drain_timer;		/* SIGTERM: forces the last connections closed */

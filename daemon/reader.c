@@ -41,6 +41,7 @@
 #include "ingest.h"
 #include "session.h"
 #include "reader.h"
+#include "transit.h"
 
 /* Overview/header rows produced per chunk of a long reply. */
 #define ROWS_CHUNK 500
@@ -274,7 +275,7 @@ static void cmd_mode(struct session *s, struct command *cmd)
 		s->mode_reader = 1;
 		reply_ready(s);
 	} else if (strcasecmp(cmd->argv[0], "STREAM") == 0) {
-		session_reply(s, 502, "Transit service not permitted");
+		transit_mode_stream(s);
 	} else {
 		session_reply(s, 501, "Unknown MODE variant");
 	}
@@ -297,6 +298,11 @@ static void cmd_capabilities(struct session *s, struct command *cmd)
 	session_line(s, "NEWNEWS");
 	if (d->tls != NULL && !s->tls_started)
 		session_line(s, "STARTTLS");
+	if (s->peer[0]) {
+		/* RFC 3977 §3.3.2, RFC 4644 §2.1: only for an identified peer. */
+		session_line(s, "IHAVE");
+		session_line(s, "STREAMING");
+	}
 	session_line(s, "IMPLEMENTATION moot %s", MOOT_VERSION);
 	session_end(s);
 }
@@ -1424,7 +1430,7 @@ static void post_received(struct session *s, struct buf *art, int status)
 		session_reply(s, 441, "Article not received");
 		return;
 	}
-	rc = ingest_article(s->d, INGEST_POST, art, post_done, s, &why);
+	rc = ingest_article(s->d, INGEST_POST, NULL, NULL, art, post_done, s, &why);
 	if (rc != 0) {
 		session_reply(s, 441, "%s", post_reason(rc, why));
 		return;
@@ -1474,12 +1480,6 @@ static void cmd_authinfo(struct session *s, struct command *cmd)
 		session_reply(s, 502, "Authentication not available yet");
 }
 
-/* IHAVE, CHECK, TAKETHIS: transit is for authenticated peers only (later). */
-static void cmd_transit(struct session *s, struct command *cmd)
-{
-	session_reply(s, 502, "Transit service not permitted");
-}
-
 /* ---- dispatch ---- */
 
 typedef void (*handler_fn)(struct session *s, struct command *cmd);
@@ -1493,13 +1493,13 @@ static const struct {
 	{ "AUTHINFO", cmd_authinfo, 0, COMMAND_MAX_ARGS },
 	{ "BODY", cmd_body, 0, 1 },
 	{ "CAPABILITIES", cmd_capabilities, 0, 1 },
-	{ "CHECK", cmd_transit, 0, COMMAND_MAX_ARGS },
+	{ "CHECK", transit_check, 0, COMMAND_MAX_ARGS },
 	{ "DATE", cmd_date, 0, 0 },
 	{ "GROUP", cmd_group, 1, 1 },
 	{ "HDR", cmd_hdr, 1, 2 },
 	{ "HEAD", cmd_head, 0, 1 },
 	{ "HELP", cmd_help, 0, 0 },
-	{ "IHAVE", cmd_transit, 0, COMMAND_MAX_ARGS },
+	{ "IHAVE", transit_ihave, 0, COMMAND_MAX_ARGS },
 	{ "LAST", cmd_last, 0, 0 },
 	{ "LIST", cmd_list, 0, 2 },
 	{ "LISTGROUP", cmd_listgroup, 0, 2 },
@@ -1512,7 +1512,7 @@ static const struct {
 	{ "QUIT", cmd_quit, 0, 0 },
 	{ "STARTTLS", cmd_starttls, 0, 0 },
 	{ "STAT", cmd_stat, 0, 1 },
-	{ "TAKETHIS", cmd_transit, 0, COMMAND_MAX_ARGS },
+	{ "TAKETHIS", transit_takethis, 0, COMMAND_MAX_ARGS },
 	{ "XGTITLE", cmd_xgtitle, 0, 1 },
 	{ "XHDR", cmd_hdr, 1, 2 },
 	{ "XOVER", cmd_over, 0, 1 },

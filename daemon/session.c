@@ -26,6 +26,7 @@
 #include "ingest.h"
 #include "reader.h"
 #include "session.h"
+#include "transit.h"
 
 /* A line of article data longer than this is taken in pieces. */
 #define ARTICLE_PIECE (64 * 1024)
@@ -378,6 +379,7 @@ static void on_handshake(struct xport *x, int status)
 		xport_abort(x);
 		return;
 	}
+	transit_identify(s);
 	if (s->close_after_flush || s->state == SESSION_CLOSING)
 		process(s);
 }

@@ -8,6 +8,7 @@
 #define SESSION_H
 
 #include <stdint.h>
+#include "../proto/moot.h"
 #include "../proto/buf.h"
 #include "../proto/tls.h"
 #include "../proto/command.h"
@@ -60,6 +61,10 @@ struct session {
 	int64_t cont_next, cont_hi;	/* continuation cursor */
 	int cont_kind;			/* which reply, for reader.c */
 	char cont_arg[128];		/* e.g. HDR field name / XPAT pattern */
+	char peer[256];			/* the configured peer this session proved to be, or "" */
+	int streaming;			/* MODE STREAM accepted (RFC 4644) */
+	char transit_id[MOOT_MAX_MSGID + 1];	/* message-id of the IHAVE/TAKETHIS in progress */
+	int transit_cmd;		/* which of them (transit.c) */
 	struct group *group;		/* currently selected group, or NULL */
 	int64_t cur;			/* current article number, 0 when none */
 };

@@ -76,7 +76,11 @@ static const char *const migrations[] = {
 	" msgid TEXT PRIMARY KEY,"
 	" seen INTEGER,"
 	" state TEXT) WITHOUT ROWID;",
-	/* 1 -> 2: outq ... (next session) */
+	/* 1 -> 2: outq, what each peer still has to receive (DESIGN.md, Federation) */
+	"CREATE TABLE outq("
+	" peer TEXT NOT NULL,"
+	" article_id INTEGER NOT NULL,"
+	" PRIMARY KEY(peer, article_id)) WITHOUT ROWID;",
 };
 
 /* Per-connection scratch: the article ids one expiry run looks at. */
@@ -124,6 +128,10 @@ enum stmt_id {
 	ST_EXPIRE_HISTORY,
 	ST_EXPIRE_DELETE,
 	ST_EXPIRE_MARKS,
+	ST_OUTQ_ADD,
+	ST_OUTQ_NEXT,
+	ST_OUTQ_DELETE,
+	ST_OUTQ_COUNT,
 	ST_COUNT
 };
 
@@ -200,6 +208,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE id IN (SELECT id FROM temp.expire_ids)"
 		" AND NOT EXISTS (SELECT 1 FROM numbering n WHERE n.article_id = articles.id)",
 	[ST_EXPIRE_MARKS] = "SELECT min(number), count(*) FROM numbering WHERE group_id = ?1",
+	[ST_OUTQ_ADD] = "INSERT OR IGNORE INTO outq(peer, article_id) VALUES(?1, ?2)",
+	[ST_OUTQ_NEXT] =
+		"SELECT article_id FROM outq WHERE peer = ?1 AND article_id > ?2"
+		" ORDER BY article_id LIMIT ?3",
+	[ST_OUTQ_DELETE] = "DELETE FROM outq WHERE peer = ?1 AND article_id = ?2",
+	[ST_OUTQ_COUNT] = "SELECT count(*) FROM outq WHERE peer = ?1",
 };
 
 struct store {
@@ -772,6 +786,56 @@ int store_newnews(struct store *st, int64_t since,
 		ret = fail(st, "newnews");
 	done(s);
 	return ret;
+}
+
+/* ---- outgoing feeds ---- */
+
+int store_outq_add(struct store *st, const char *peer, int64_t article_id)
+{
+	sqlite3_stmt *s = st->stmt[ST_OUTQ_ADD];
+
+	sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, article_id);
+	return run(st, ST_OUTQ_ADD, "outq add");
+}
+
+/*
+ * The article ids queued for peer above after, ascending, at most limit;
+ * returns how many were passed to cb (which must not call outq functions).
+ */
+int store_outq_next(struct store *st, const char *peer, int64_t after, int limit,
+		    int (*cb)(void *arg, int64_t article_id), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_OUTQ_NEXT];
+	int rc, n = 0;
+
+	sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if (cb(arg, sqlite3_column_int64(s, 0)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		n = fail(st, "outq next");
+	done(s);
+	return n;
+}
+
+int store_outq_delete(struct store *st, const char *peer, int64_t article_id)
+{
+	sqlite3_stmt *s = st->stmt[ST_OUTQ_DELETE];
+
+	sqlite3_bind_text(s, 1, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, article_id);
+	return run(st, ST_OUTQ_DELETE, "outq delete");
+}
+
+int store_outq_count(struct store *st, const char *peer, int64_t *count)
+{
+	sqlite3_bind_text(st->stmt[ST_OUTQ_COUNT], 1, peer, -1, SQLITE_STATIC);
+	return one_int(st, ST_OUTQ_COUNT, "outq count", count);
 }
 
 /* The expiry steps of store_expire_group inside its transaction; 0 or an error. */

@@ -160,6 +160,22 @@ int store_newnews(struct store *st, int64_t since,
 int store_expire_group(struct store *st, int64_t group_id, int64_t cutoff,
 		       int64_t *low, int64_t *count, int64_t *expired);
 
+/* ---- outgoing feeds (outq: what each peer still has to receive) ---- */
+
+/* Queue article_id for peer (inside the ingest transaction); a repeat is ignored. */
+int store_outq_add(struct store *st, const char *peer, int64_t article_id);
+
+/* cb with up to limit queued article ids above after, ascending; returns the
+ * count passed to cb, or < 0.  cb must not call other outq functions. */
+int store_outq_next(struct store *st, const char *peer, int64_t after, int limit,
+		    int (*cb)(void *arg, int64_t article_id), void *arg);
+
+/* The peer has the article (or refused it for good): drop it from the queue. */
+int store_outq_delete(struct store *st, const char *peer, int64_t article_id);
+
+/* How many articles are queued for peer. */
+int store_outq_count(struct store *st, const char *peer, int64_t *count);
+
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *st);
 

@@ -637,9 +637,18 @@ int xport_start_tls(struct xport *x, struct tls_ctx *ctx, int server, const char
 	}
 	SSL_set_connect_state(t->ssl);
 	if (sni && *sni) {
-		SSL_set_tlsext_host_name(t->ssl, sni);
-		if (SSL_CTX_get_verify_mode(ctx->ctx) & SSL_VERIFY_PEER)
-			SSL_set1_host(t->ssl, sni);
+		/* An address is checked against IP SANs and never sent as SNI
+		 * (RFC 6066 §3); a name is both. */
+		int is_ip = strspn(sni, "0123456789.") == strlen(sni) || strchr(sni, ':') != NULL;
+		int verify = SSL_CTX_get_verify_mode(ctx->ctx) & SSL_VERIFY_PEER;
+		if (is_ip) {
+			if (verify)
+				X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), sni);
+		} else {
+			SSL_set_tlsext_host_name(t->ssl, sni);
+			if (verify)
+				SSL_set1_host(t->ssl, sni);
+		}
 	}
 	return do_handshake(x);	/* sends the ClientHello */
 }

@@ -119,6 +119,8 @@ def test_post_rejections(srv):
 		"missing Newsgroups": [l for l in article() if not l.startswith("Newsgroups:")],
 		"header without colon": article(extra=["This is not a header"]),
 		"bad Message-ID": article(msgid="not-a-message-id"),
+		"unparsable Date": article(date="yesterday at noon"),
+		"Message-ID over 250 octets": article(msgid="<%s@example.com>" % ("m" * 250)),
 		"no body separator": [l for l in article() if l.startswith(("From:", "Newsgroups:",
 									   "Subject:"))] + ["body?"],
 	}
@@ -140,6 +142,29 @@ def test_post_rejections(srv):
 		expect_code(s.post, 441, as_bytes_lines(article(subject=None)))
 	finally:
 		s.quit()
+
+
+def test_post_large_article(srv):
+	# ~900 KB, under the default max_article_bytes of 1,000,000
+	body = ["%06d %s" % (i, "L" * 80) for i in range(10000)]
+	mid = new_msgid("large")
+	s = srv.nntp()
+	try:
+		eq(code_of(s.post(as_bytes_lines(article(subject="Large", msgid=mid, body=body)))), 240,
+		   "POST of a 900 KB article")
+		resp, info = s.body(mid)
+		eq(decode_lines(info.lines), body, "large body read back")
+	finally:
+		s.quit()
+
+
+def test_post_empty_body(srv):
+	mid = new_msgid("empty")
+	with srv.raw() as c:
+		c.post(article(subject="Empty", msgid=mid, body=[]))
+		eq(c.cmd_multi("BODY %s" % mid, 222), [], "empty body")
+		_group(c, "moot.general")
+		eq(c.cmd_multi("HDR :lines 1", 225), ["1 0"], ":lines of an empty body")
 
 
 def test_post_moderated_with_approved(srv):
@@ -366,6 +391,14 @@ def test_crosspost(srv):
 		act = {l.split()[0]: l for l in c.cmd_multi("LIST ACTIVE", 215)}
 		eq(act["moot.other"], "moot.other 1 1 y", "LIST ACTIVE moot.other")
 		eq(act["moot.general"], "moot.general 2 1 y", "LIST ACTIVE moot.general")
+		# folding white space around commas (RFC 5536 §3.1.4), a group named twice
+		sp = new_msgid("spaces")
+		c.post(article(subject="Spaces", group="moot.other , moot.general,moot.other", msgid=sp))
+		eq(_group(c, "moot.general"), (3, 1, 3), "moot.general after a spaced crosspost")
+		eq(c.cmd("STAT 3", 223)[1].split()[2], sp, "moot.general:3")
+		eq(_group(c, "moot.other"), (2, 1, 2), "moot.other numbered once")
+		hdr, _ = headers_of(c.cmd_multi("HEAD %s" % sp, 221))
+		eq(sorted(hdr["xref"].split()[1:]), ["moot.general:3", "moot.other:2"], "Xref, once each")
 
 
 def test_newnews(srv):

@@ -307,3 +307,75 @@ def test_many_connections_quick_close(srv):
 		s.close()		# RST
 	_alive_and_serving(srv)
 	_alive_and_serving(srv, tls=False)
+
+
+def test_command_line_length_boundary(srv):
+	# RFC 3977 §3.1: at most 512 octets including the CRLF.
+	with srv.raw() as c:
+		pat = "moot.*" + "," + "x" * (512 - 2 - len("LIST ACTIVE ") - 7)
+		eq(len("LIST ACTIVE " + pat) + 2, 512, "test line length")
+		lines = c.cmd_multi("LIST ACTIVE " + pat, 215)
+		eq(len(lines), 3, "LIST ACTIVE with a 512-octet line")
+		c.cmd("LIST ACTIVE " + pat + "y", 501)		# 513 octets
+		c.cmd("DATE", 111)
+
+
+def test_byte_by_byte(srv):
+	# Framing across reads: commands and an article arrive one octet per write
+	# (one TLS record each on the TLS port).
+	mid = new_msgid("bytes")
+	for tls in (True, False):
+		with srv.raw(tls=tls) as c:
+			for b in b"DATE\r\n":
+				c.send_raw(bytes([b]))
+				time.sleep(0.002)
+			c.expect(111)
+			c.cmd("POST", 340)
+			data = harness.wire(article(subject="Slow", msgid=mid if tls else None,
+						    body=[".", "a", ".b"])) + b".\r\n"
+			for b in data:
+				c.send_raw(bytes([b]))
+				time.sleep(0.001)
+			c.expect(240)
+	with srv.raw() as c:
+		eq(c.cmd_multi("BODY %s" % mid, 222), [".", "a", ".b"], "body sent byte by byte")
+		_, line = c.cmd("GROUP moot.general", 211)
+		eq(line.split()[1], "2", "two slow articles")
+
+
+def test_number_edge_cases(srv):
+	harness.post_n(srv, 2)
+	with srv.raw() as c:
+		c.cmd("GROUP moot.general", 211)
+		c.cmd("ARTICLE 0", 423)
+		for cmd in ("ARTICLE -1", "STAT 1x", "STAT foo@bar", "STAT <>", "OVER a-b", "OVER 1-2-3",
+			    "LISTGROUP moot.general x-"):
+			code, line = c.cmd(cmd)
+			check(code == 501 or (cmd == "STAT <>" and code == 430),
+			      "%s: expected 501, got %r" % (cmd, line))
+		for cmd in ("STAT 99999999999999999999", "STAT 2147483648", "STAT 9223372036854775808",
+			    "HEAD 18446744073709551617"):
+			code, line = c.cmd(cmd)
+			check(code in (423, 501), "%s: expected 423 or 501, got %r" % (cmd, line))
+		for cmd, ok in (("OVER 1-99999999999999999999", 224), ("OVER 9223372036854775807-", 423),
+				("LISTGROUP moot.general 1-9223372036854775807", 211),
+				("HDR Subject 2-9223372036854775807", 225),
+				("XPAT Subject 1-18446744073709551616 *", 221)):
+			code, line = c.cmd(cmd)
+			check(code in (ok, 423, 501), "%s: got %r" % (cmd, line))
+			if code in (211, 221, 224, 225):
+				c.read_multiline()
+		eq(c.cmd("STAT 2", 223)[1].split()[1], "2", "still usable")
+
+
+@harness.config(limits={"idle_timeout_s": 1})
+def test_idle_timeout_mid_article(srv):
+	mid = new_msgid("slowloris")
+	with srv.raw() as c:
+		c.cmd("POST", 340)
+		c.send_raw(harness.wire(article(msgid=mid))[:60])
+		eof, lines = c.at_eof(T(3.5))
+		check(eof, "a client idle in the middle of an article was not closed")
+	eq(_count(srv), 0, "nothing stored from the abandoned article")
+	with srv.raw() as c:
+		c.cmd("STAT %s" % mid, 430)

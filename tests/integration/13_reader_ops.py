@@ -389,3 +389,67 @@ def test_config_check():
 		check(rc != 0, "missing config accepted")
 	finally:
 		shutil.rmtree(d, ignore_errors=True)
+
+
+def test_post_with_pipelined_commands(srv):
+	# The article and the next commands arrive in one write; the commands
+	# wait for the commit and are then answered in order.
+	mid = new_msgid("pipe")
+	with srv.raw() as c:
+		c.cmd("POST", 340)
+		c.send_raw(harness.wire(article(msgid=mid)) + b".\r\nDATE\r\nSTAT " + mid.encode() +
+			   b"\r\nGROUP moot.general\r\nPOST\r\n")
+		c.expect(240)
+		c.expect(111)
+		eq(c.expect(223).split()[2], mid, "STAT after pipelined POST")
+		eq(c.expect(211).split()[1], "1", "GROUP count")
+		c.expect(340)
+		c.send_raw(harness.wire(article(subject="second")) + b".\r\nSTAT 2\r\n")
+		c.expect(240)
+		c.expect(223)
+
+
+def test_quit_ends_the_session(srv):
+	with srv.raw() as c:
+		c.send_raw(b"DATE\r\nQUIT\r\nDATE\r\nHELP\r\n")
+		c.expect(111)
+		c.expect(205)
+		eof, extra = c.at_eof(T(3))
+		check(eof, "connection open after QUIT")
+		eq(extra, [], "replies to commands after QUIT")
+
+
+def test_sigterm_mid_article(srv):
+	mid = new_msgid("term")
+	c = srv.raw()
+	try:
+		c.cmd("POST", 340)
+		c.send_raw(harness.wire(article(msgid=mid))[:80])
+		time.sleep(0.1)
+		t0 = time.monotonic()
+		rc = srv.stop(timeout=T(10))
+		eq(rc, 0, "exit status on SIGTERM with a client in the middle of an article")
+		check(time.monotonic() - t0 < T(5), "SIGTERM took %.1fs" % (time.monotonic() - t0))
+	finally:
+		c.close()
+	srv.start(new_ports=False)
+	with srv.raw() as c:
+		c.cmd("STAT %s" % mid, 430)
+
+
+def test_sigterm_with_unread_output(srv):
+	# A client that never reads its replies must not keep mootd from exiting
+	# (a drain deadline closes it).
+	body = ["%05d %s" % (i, "q" * 60) for i in range(500)]
+	with srv.raw() as c:
+		c.post(article(subject="Big", body=body))
+	c = srv.raw()
+	try:
+		c.send_raw("GROUP moot.general\r\n" + "ARTICLE 1\r\n" * 300)
+		time.sleep(0.3)
+		t0 = time.monotonic()
+		# mootd gives draining connections 10 s, then closes them.
+		rc = srv.stop(timeout=T(15))
+		eq(rc, 0, "exit status on SIGTERM with a client not reading (no drain deadline?)")
+	finally:
+		c.close()

@@ -158,6 +158,9 @@ _live = {}		# pid -> Popen, for atexit cleanup
 _created = []		# every Server made since the runner last looked
 
 
+_dirs = set()		# temporary folders not yet removed
+
+
 def _cleanup_all():
 	for pid, proc in list(_live.items()):
 		try:
@@ -166,6 +169,10 @@ def _cleanup_all():
 		except Exception:
 			pass
 		_live.pop(pid, None)
+	if not os.environ.get("MOOT_KEEP"):
+		for d in list(_dirs):
+			shutil.rmtree(d, ignore_errors=True)
+			_dirs.discard(d)
 
 
 atexit.register(_cleanup_all)
@@ -186,6 +193,7 @@ class Server:
 		     extra_server=""):
 		self.mootd = os.path.abspath(mootd or MOOTD)
 		self.dir = tempfile.mkdtemp(prefix="mootd-it-")
+		_dirs.add(self.dir)
 		self.state = os.path.join(self.dir, "var")
 		self.config_path = os.path.join(self.dir, "mootd.yaml")
 		self.log_path = os.path.join(self.dir, "mootd.log")
@@ -226,6 +234,8 @@ class Server:
 				return self
 			except ServerError as e:
 				if attempt < 3 and self._looks_like_port_clash():
+					if self.exit_codes:
+						self.exit_codes.pop()	# expected: port taken
 					new_ports = True
 					continue
 				raise
@@ -366,6 +376,7 @@ class Server:
 		self._reap(force=True)
 		if not keep and not os.environ.get("MOOT_KEEP"):
 			shutil.rmtree(self.dir, ignore_errors=True)
+			_dirs.discard(self.dir)
 
 	def __enter__(self):
 		return self

@@ -5,11 +5,11 @@
 
 Imports every tests/integration/[0-9][0-9]_*.py in name order and runs each
 function named test_* in definition order.  A test that takes one argument
-gets a fresh harness.Server (configured by the @harness-style attribute
-`server_kwargs`, see config() in the test files); a test without arguments
-makes its own servers.  Prints "PASS name" / "FAIL name" per test (with the
+gets a fresh harness.Server (arguments from @harness.config(...) on the
+test); a test without arguments makes its own servers.  Prints "PASS name" / "FAIL name" per test (with the
 traceback and the server log tail on failure) and finally "N passed, N failed".
-Exit status 1 if any test failed.
+Exit status 1 if any test failed.  MOOTD_TIMEOUT_MULT scales timeouts;
+MOOT_KEEP=1 keeps each server's temporary folder (config, state, log).
 """
 
 import argparse
@@ -17,6 +17,7 @@ import glob
 import importlib.util
 import inspect
 import os
+import signal
 import sys
 import time
 import traceback
@@ -97,7 +98,7 @@ def run_one(name, fn, verbose):
 				print("    --- mootd log %s (tail):" % s.log_path)
 				print("    " + tail.replace("\n", "\n    "))
 		for s in harness._created:
-			s.cleanup(keep=True)
+			s.cleanup()		# MOOT_KEEP=1 keeps the folders
 	else:
 		print("PASS %s%s" % (name, " (%.1fs)" % dt if verbose else ""))
 		for s in harness._created:
@@ -107,7 +108,13 @@ def run_one(name, fn, verbose):
 	return failed is None
 
 
+def _terminated(signum, frame):
+	# Make SIGTERM run atexit (which kills every mootd we started).
+	raise SystemExit(128 + signum)
+
+
 def main():
+	signal.signal(signal.SIGTERM, _terminated)
 	ap = argparse.ArgumentParser()
 	ap.add_argument("--mootd", required=True, help="path of the mootd binary")
 	ap.add_argument("-k", default=None, help="run tests whose name contains this")

@@ -32,6 +32,18 @@ static int load(const char *text, struct config *cfg, char *err, size_t errlen)
 /* A minimal valid server block, for error cases about the groups. */
 #define SERVER "server:\n  pathhost: a.example\n  listen:\n    - address: 127.0.0.1:1119\n"
 
+/* One SHA-256 fingerprint written three ways, and another one. */
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define FP_COLONS "sha256:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:" \
+	"01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF"
+#define FP_OTHER "SHA256:FFEEDDCCBBAA99887766554433221100ffeeddccbbaa99887766554433221100"
+#define HEX64_2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define FP_OTHER_BARE "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
+/* The keys every peer needs besides its name, inside a flow mapping or as block lines. */
+#define PEER_REST "accept: \"*\", identity: { user: u, password_hash: h }"
+#define PEER_LINES "    accept: \"*\"\n    identity: { user: u, password_hash: h }\n"
+
 static void default_loads(void)
 {
 	struct config cfg;
@@ -56,6 +68,12 @@ static void default_loads(void)
 	CHECK_STR(cfg.tls_certificate, "./var/cert.pem");
 	CHECK_STR(cfg.tls_key, "./var/key.pem");
 	CHECK_INT(cfg.tls_generated, 1);
+	CHECK_STR(cfg.tls_client_certificate, "./var/client-cert.pem");
+	CHECK_STR(cfg.tls_client_key, "./var/client-key.pem");
+	CHECK_INT(cfg.tls_client_generated, 1);
+	CHECK_INT(cfg.npeers, 0);
+	CHECK(cfg.peers == NULL);
+	CHECK(config_peer_find(&cfg, "moot.localhost") == NULL);
 	CHECK_INT(cfg.max_connections, 10000);
 	CHECK_INT(cfg.max_article_bytes, 1000000);
 	CHECK_INT(cfg.idle_timeout_s, 600);
@@ -95,7 +113,8 @@ static void full_valid(void)
 		"      tls: TRUE\n"
 		"    - { address: \"127.0.0.1:563\", tls: yes }\n"
 		"    - { address: \"[::]:119\", tls: no }\n"
-		"  tls: { certificate: certs/server.pem, key: /etc/moot/key.pem }\n"
+		"  tls: { certificate: certs/server.pem, key: /etc/moot/key.pem,\n"
+		"         client_certificate: /etc/moot/client.pem, client_key: certs/client.key }\n"
 		"  limits: { max_connections: 50, max_article_bytes: 1024, idle_timeout_s: 30 }\n"
 		"  motd: |\n"
 		"    line one\n"
@@ -132,6 +151,10 @@ static void full_valid(void)
 	CHECK_STR(cfg.tls_certificate, "/srv/moot/certs/server.pem");
 	CHECK_STR(cfg.tls_key, "/etc/moot/key.pem");
 	CHECK_INT(cfg.tls_generated, 0);
+	CHECK_STR(cfg.tls_client_certificate, "/etc/moot/client.pem");
+	CHECK_STR(cfg.tls_client_key, "/srv/moot/certs/client.key");
+	CHECK_INT(cfg.tls_client_generated, 0);
+	CHECK_INT(cfg.npeers, 0);
 	CHECK_INT(cfg.max_connections, 50);
 	CHECK_INT(cfg.max_article_bytes, 1024);
 	CHECK_INT(cfg.idle_timeout_s, 30);
@@ -168,10 +191,15 @@ static void minimal_and_defaults(void)
 	CHECK_INT(cfg.max_article_bytes, 1000000);
 	config_release(&cfg);
 
-	CHECK_INT(load(SERVER "  state: st\n  tls: {}\ngroups: []\n", &cfg, err, sizeof(err)), 0);
+	CHECK_INT(load(SERVER "  state: st\n  tls: {}\ngroups: []\npeers: []\n", &cfg, err,
+		       sizeof(err)), 0);
 	CHECK_STR(cfg.tls_key, "st/key.pem");
 	CHECK_INT(cfg.tls_generated, 1);
+	CHECK_STR(cfg.tls_client_certificate, "st/client-cert.pem");
+	CHECK_STR(cfg.tls_client_key, "st/client-key.pem");
+	CHECK_INT(cfg.tls_client_generated, 1);
 	CHECK_INT(cfg.ngroups, 0);
+	CHECK_INT(cfg.npeers, 0);
 	config_release(&cfg);
 
 	/* The upper bound of max_article_bytes is included. */
@@ -187,7 +215,12 @@ static void unknown_key(void)
 		    "t.yaml:3: server.lisen: unknown key");
 	CHECK_FAILS(SERVER "groups:\n  - name: a\n  - nmae: b\n",
 		    "t.yaml:7: groups[1].nmae: unknown key");
-	CHECK_FAILS(SERVER "peers: []\n", "t.yaml:5: peers: unknown key");
+	CHECK_FAILS(SERVER "peer: []\n", "t.yaml:5: peer: unknown key");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, accept: \"*\", identity: { user: u, password_hash: h },\n"
+		    "      adress: \"127.0.0.1:1\" }\n", "t.yaml:7: peers[0].adress: unknown key");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, accept: \"*\", identity: { user: u, pasword: h } }\n",
+		    "t.yaml:6: peers[0].identity.pasword: unknown key");
+	CHECK_FAILS(SERVER "  tls: { client_cert: c.pem }\n", "t.yaml:5: server.tls.client_cert: unknown key");
 	CHECK_FAILS("server:\n  pathhost: a\n  listen:\n    - { address: \"127.0.0.1:1\", tsl: true }\n",
 		    "t.yaml:4: server.listen[0].tsl: unknown key");
 	CHECK_FAILS(SERVER "  limits: { max_conn: 1 }\n", "t.yaml:5: server.limits.max_conn: unknown key");
@@ -352,6 +385,417 @@ static void tls_pair(void)
 	CHECK_FAILS(SERVER "  tls: yes\n", "t.yaml:5: server.tls: expected a mapping");
 }
 
+/* Our client certificate towards peers: both or neither, defaults under state. */
+static void tls_client_pair(void)
+{
+	struct config cfg;
+	char err[256];
+
+	CHECK_FAILS(SERVER "  tls:\n    client_certificate: client.pem\n",
+		    "t.yaml:6: server.tls.client_key: missing (client_certificate and client_key are "
+		    "given together or not at all)");
+	CHECK_FAILS(SERVER "  tls:\n    certificate: c.pem\n    key: k.pem\n    client_key: ck.pem\n",
+		    "t.yaml:6: server.tls.client_certificate: missing (client_certificate and");
+	CHECK_FAILS(SERVER "  tls: { client_certificate: \"\", client_key: k.pem }\n",
+		    "t.yaml:5: server.tls.client_certificate: must not be empty");
+	CHECK_FAILS(SERVER "  tls: { client_certificate: c.pem, client_key: [k.pem] }\n",
+		    "t.yaml:5: server.tls.client_key: expected a string");
+
+	/* A server pair given leaves the client pair to its defaults, and the reverse. */
+	CHECK_INT(load(SERVER "  state: /srv/m//\n  tls: { certificate: c.pem, key: k.pem }\n", &cfg,
+		       err, sizeof(err)), 0);
+	CHECK_STR(cfg.tls_certificate, "/srv/m/c.pem");
+	CHECK_INT(cfg.tls_generated, 0);
+	CHECK_STR(cfg.tls_client_certificate, "/srv/m/client-cert.pem");
+	CHECK_STR(cfg.tls_client_key, "/srv/m/client-key.pem");
+	CHECK_INT(cfg.tls_client_generated, 1);
+	config_release(&cfg);
+	CHECK_INT(load(SERVER "  tls: { client_certificate: /c.pem, client_key: k/ck.pem }\n", &cfg,
+		       err, sizeof(err)), 0);
+	CHECK_STR(cfg.tls_certificate, "./var/cert.pem");
+	CHECK_INT(cfg.tls_generated, 1);
+	CHECK_STR(cfg.tls_client_certificate, "/c.pem");
+	CHECK_STR(cfg.tls_client_key, "./var/k/ck.pem");
+	CHECK_INT(cfg.tls_client_generated, 0);
+	config_release(&cfg);
+}
+
+static void peers_valid(void)
+{
+	static const char text[] =
+		SERVER
+		"  state: /srv/moot\n"
+		"peers:\n"
+		"  - name: partner.example.net\n"
+		"    address: \"news.partner.example.net:563\"\n"
+		"    tls: true\n"
+		"    ca: partner-ca.pem\n"
+		"    send: \"moot.*,!moot.internal.*\"\n"
+		"    accept: \"moot.*\"\n"
+		"    identity: { fingerprint: \"" FP_COLONS "\" }\n"
+		"    window: 128\n"
+		"  - name: pinned.example\n"
+		"    address: \"127.0.0.1:2563\"\n"
+		"    fingerprint: \"" FP_OTHER "\"\n"
+		"    accept: \"*\"\n"
+		"    identity:\n"
+		"      fingerprint: " FP_OTHER_BARE "\n"
+		"  - name: inbound_only.example\n"
+		"    accept: \"moot.*\"\n"
+		"    identity: { user: inbound, password_hash: \"$6$salt$hash\" }\n"
+		"  - { name: plain, address: \"[::1]:119\", tls: no, send: moot.general, accept: moot.general,\n"
+		"      identity: { user: plain, password_hash: x }, window: 1 }\n"
+		"  - { name: edge, address: \"127.0.0.1:65535\", ca: /etc/ssl/ca.pem, window: 1024,\n"
+		"      accept: x, identity: { fingerprint: " HEX64_2 " } }\n";
+	const struct config_peer *p;
+	struct config cfg;
+	char err[256] = "";
+
+	CHECK_INT(load(text, &cfg, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	CHECK_INT(cfg.npeers, 5);
+	if (cfg.npeers != 5) {
+		config_release(&cfg);
+		return;
+	}
+	p = &cfg.peers[0];
+	CHECK_STR(p->name, "partner.example.net");
+	CHECK_STR(p->address, "news.partner.example.net:563");
+	CHECK_STR(p->host, "news.partner.example.net");
+	CHECK_INT(p->port, 563);
+	CHECK_INT(p->tls, 1);
+	CHECK_STR(p->ca, "/srv/moot/partner-ca.pem");
+	CHECK(p->fingerprint == NULL);
+	CHECK_STR(p->send, "moot.*,!moot.internal.*");
+	CHECK_STR(p->accept, "moot.*");
+	CHECK_STR(p->identity_fingerprint, FP_COLONS);	/* kept as written */
+	CHECK(p->identity_user == NULL && p->identity_password_hash == NULL);
+	CHECK_INT(p->window, 128);
+
+	p = &cfg.peers[1];
+	CHECK_STR(p->host, "127.0.0.1");
+	CHECK_INT(p->port, 2563);
+	CHECK_INT(p->tls, 1);
+	CHECK(p->ca == NULL);
+	CHECK_STR(p->fingerprint, FP_OTHER);
+	CHECK_STR(p->send, "*");	/* the default with an address */
+	CHECK_STR(p->identity_fingerprint, FP_OTHER_BARE);	/* the same key, no prefix */
+	CHECK_INT(p->window, 64);
+
+	p = &cfg.peers[2];
+	CHECK_STR(p->name, "inbound_only.example");
+	CHECK(p->address == NULL && p->send == NULL && p->ca == NULL && p->fingerprint == NULL);
+	CHECK_STR(p->host, "");
+	CHECK_INT(p->port, 0);
+	CHECK_STR(p->accept, "moot.*");
+	CHECK(p->identity_fingerprint == NULL);
+	CHECK_STR(p->identity_user, "inbound");
+	CHECK_STR(p->identity_password_hash, "$6$salt$hash");
+	CHECK_INT(p->window, 64);
+
+	p = &cfg.peers[3];
+	CHECK_STR(p->host, "::1");
+	CHECK_INT(p->port, 119);
+	CHECK_INT(p->tls, 0);
+	CHECK_STR(p->send, "moot.general");
+	CHECK_STR(p->identity_user, "plain");
+	CHECK_INT(p->window, 1);
+
+	p = &cfg.peers[4];
+	CHECK_INT(p->port, 65535);
+	CHECK_STR(p->ca, "/etc/ssl/ca.pem");
+	CHECK_STR(p->identity_fingerprint, HEX64_2);
+	CHECK_INT(p->window, 1024);
+
+	/* Found by name, without regard to case; never our own name. */
+	CHECK(config_peer_find(&cfg, "pinned.example") == &cfg.peers[1]);
+	CHECK(config_peer_find(&cfg, "Partner.Example.NET") == &cfg.peers[0]);
+	CHECK(config_peer_find(&cfg, "edge") == &cfg.peers[4]);
+	CHECK(config_peer_find(&cfg, "a.example") == NULL);
+	CHECK(config_peer_find(&cfg, "partner.example") == NULL);
+	CHECK(config_peer_find(&cfg, "") == NULL);
+	config_release(&cfg);
+	CHECK(cfg.peers == NULL && cfg.npeers == 0 && cfg.tls_client_certificate == NULL);
+}
+
+static void peer_name(void)
+{
+	CHECK_FAILS(SERVER "peers:\n  - accept: x\n    identity: { user: u, password_hash: h }\n",
+		    "t.yaml:6: peers[0].name: missing");
+	CHECK_FAILS(SERVER "peers:\n  - name:\n" PEER_LINES, "t.yaml:6: peers[0].name: missing value");
+	CHECK_FAILS(SERVER "peers:\n  - { name: \"b c\", " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].name: \"b c\" is not a host name");
+	CHECK_FAILS(SERVER "peers:\n  - { name: \"\", " PEER_REST " }\n", "t.yaml:6: peers[0].name: ");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b!c, " PEER_REST " }\n", "t.yaml:6: peers[0].name: ");
+	CHECK_FAILS(SERVER "peers:\n  - { name: [b], " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].name: expected a string");
+	/* Unique, compared as host names are: without regard to case. */
+	CHECK_FAILS(SERVER "peers:\n"
+		    "  - { name: b.example, " PEER_REST " }\n"
+		    "  - { name: c.example, accept: x, identity: { user: v, password_hash: h } }\n"
+		    "  - { name: B.Example, accept: x, identity: { user: w, password_hash: h } }\n",
+		    "t.yaml:8: peers[2].name: duplicate of peers[0]");
+	/* A peer named like us would make our Path entry ambiguous. */
+	CHECK_FAILS(SERVER "peers:\n  - { name: a.example, " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].name: must differ from server.pathhost");
+	CHECK_FAILS(SERVER "peers:\n  - { name: A.EXAMPLE, " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].name: must differ from server.pathhost");
+	/* The rule holds when peers come before server in the file. */
+	CHECK_FAILS("peers:\n  - { name: a.example, " PEER_REST " }\n" SERVER,
+		    "t.yaml:2: peers[0].name: must differ from server.pathhost");
+}
+
+static void peer_address(void)
+{
+	static const struct {
+		const char *address;
+		const char *want;
+	} bad[] = {
+		{ "partner.example", "t.yaml:6: peers[0].address: expected HOST:PORT" },
+		{ "partner.example:0", "t.yaml:6: peers[0].address: port must be" },
+		{ "partner.example:65536", "t.yaml:6: peers[0].address: port must be" },
+		{ "partner.example:nntp", "t.yaml:6: peers[0].address: port must be" },
+		{ ":563", "t.yaml:6: peers[0].address: empty host" },
+		{ "::1:563", "t.yaml:6: peers[0].address: an IPv6 address must be in brackets" },
+		{ "[::1]563", "t.yaml:6: peers[0].address: expected [HOST]:PORT" },
+		{ "[x.example]:563", "t.yaml:6: peers[0].address: host \"x.example\" is not an IPv6" },
+		{ "bad_host.example:563", "t.yaml:6: peers[0].address: host \"bad_host.example\" is not an IPv4 address or a DNS name" },
+		{ "-a.example:563", "t.yaml:6: peers[0].address: host \"-a.example\" is not" },
+		{ "a-.example:563", "t.yaml:6: peers[0].address: host \"a-.example\" is not" },
+		{ "a..example:563", "t.yaml:6: peers[0].address: host \"a..example\" is not" },
+		{ "a.example.:563", "t.yaml:6: peers[0].address: host \"a.example.\" is not" },
+		{ "999.1.1.1:563", "t.yaml:6: peers[0].address: host \"999.1.1.1\" is not" },
+		{ "1.2.3:563", "t.yaml:6: peers[0].address: host \"1.2.3\" is not" },
+		{ "x.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:1",
+		  "t.yaml:6: peers[0].address: host \"x.aaaa" },	/* a 64-byte label */
+	};
+	static const struct {
+		const char *address;
+		const char *host;
+		int port;
+	} good[] = {
+		{ "localhost:119", "localhost", 119 },
+		{ "a-b.c0.example:1", "a-b.c0.example", 1 },
+		{ "1a.example:563", "1a.example", 563 },
+		{ "10.0.0.1:2563", "10.0.0.1", 2563 },
+		{ "[2001:db8::1]:563", "2001:db8::1", 563 },
+	};
+	char text[1024];
+	struct config cfg;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < MOOT_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), SERVER "peers:\n  - { name: b, address: \"%s\", " PEER_REST " }\n",
+			 bad[i].address);
+		CHECK_FAILS(text, bad[i].want);
+	}
+	for (i = 0; i < MOOT_ARRAY_SIZE(good); i++) {
+		snprintf(text, sizeof(text), SERVER "peers:\n  - { name: b, address: \"%s\", " PEER_REST " }\n",
+			 good[i].address);
+		CHECK_INT(load(text, &cfg, err, sizeof(err)), 0);
+		if (cfg.npeers != 1) {
+			CHECK_STR(err, "");
+			continue;
+		}
+		CHECK_STR(cfg.peers[0].address, good[i].address);
+		CHECK_STR(cfg.peers[0].host, good[i].host);
+		CHECK_INT(cfg.peers[0].port, good[i].port);
+		config_release(&cfg);
+	}
+	/* A name of 253 bytes is the longest a DNS name can be. */
+	{
+		char host[260];
+
+		memset(host, 'a', 253);
+		for (i = 63; i < 253; i += 64)
+			host[i] = '.';
+		host[253] = '\0';
+		snprintf(text, sizeof(text), SERVER "peers:\n  - { name: b, address: \"%s:1\", " PEER_REST " }\n",
+			 host);
+		CHECK_INT(load(text, &cfg, err, sizeof(err)), 0);
+		CHECK_INT(cfg.npeers, 1);
+		if (cfg.npeers == 1)
+			CHECK_INT(strlen(cfg.peers[0].host), 253);
+		config_release(&cfg);
+		host[253] = 'a';
+		host[254] = '\0';
+		snprintf(text, sizeof(text), SERVER "peers:\n  - { name: b, address: \"%s:1\", " PEER_REST " }\n",
+			 host);
+		CHECK_FAILS(text, "t.yaml:6: peers[0].address: host \"aaa");
+	}
+}
+
+static void peer_tls(void)
+{
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    address: b.example:563\n    ca: ca.pem\n"
+		    "    fingerprint: \"" FP_COLONS "\"\n" PEER_LINES,
+		    "t.yaml:9: peers[0].fingerprint: give ca or fingerprint, not both (on line 8)");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    address: b.example:119\n    tls: false\n"
+		    "    ca: ca.pem\n" PEER_LINES,
+		    "t.yaml:9: peers[0].ca: needs tls: true");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    address: b.example:119\n    tls: false\n"
+		    "    fingerprint: \"" HEX64 "\"\n" PEER_LINES,
+		    "t.yaml:9: peers[0].fingerprint: needs tls: true");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: b.example:1, tls: maybe, " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].tls: expected true or false");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: b.example:1, ca: \"\", " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].ca: must not be empty");
+}
+
+static void peer_fingerprint(void)
+{
+	static const char *bad[] = {
+		"",
+		"sha256:",
+		HEX64 "0",					/* 65 digits */
+		"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",	/* 63 */
+		"sha1:" HEX64,
+		"sha256:" HEX64 ":",
+		"sha256::" HEX64,
+		"sha256:0:123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"sha256:01::23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"sha256:g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"sha256: " HEX64,
+		"sha256:sha256:" HEX64,
+	};
+	static const char *good[] = {
+		HEX64, FP_COLONS, FP_OTHER, "Sha256:" HEX64,
+		"sha256:0123:456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+	};
+	char text[1024];
+	struct config cfg;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < MOOT_ARRAY_SIZE(bad); i++) {
+		/* The server pin ... */
+		snprintf(text, sizeof(text),
+			 SERVER "peers:\n  - name: b\n    address: b.example:563\n"
+			 "    fingerprint: \"%s\"\n" PEER_LINES, bad[i]);
+		CHECK_FAILS(text, "t.yaml:8: peers[0].fingerprint: expected \"sha256:\" and 64 hex digits");
+		/* ... and the identity are checked alike. */
+		snprintf(text, sizeof(text),
+			 SERVER "peers:\n  - name: b\n    accept: x\n    identity:\n      fingerprint: \"%s\"\n",
+			 bad[i]);
+		CHECK_FAILS(text, "t.yaml:9: peers[0].identity.fingerprint: expected \"sha256:\"");
+	}
+	for (i = 0; i < MOOT_ARRAY_SIZE(good); i++) {
+		snprintf(text, sizeof(text),
+			 SERVER "peers:\n  - { name: b, address: \"b:1\", fingerprint: \"%s\", accept: x,\n"
+			 "      identity: { fingerprint: \"%s\" } }\n", good[i], good[i]);
+		CHECK_INT(load(text, &cfg, err, sizeof(err)), 0);
+		CHECK_INT(cfg.npeers, 1);
+		if (cfg.npeers == 1) {
+			CHECK_STR(cfg.peers[0].fingerprint, good[i]);
+			CHECK_STR(cfg.peers[0].identity_fingerprint, good[i]);
+		}
+		config_release(&cfg);
+	}
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: \"b:1\", fingerprint: [x], " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].fingerprint: expected a string");
+}
+
+static void peer_wildmats(void)
+{
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    send: \"moot.*\"\n" PEER_LINES,
+		    "t.yaml:7: peers[0].send: needs an address");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: b:1, send: \"moot.[ab\", " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].send: \"moot.[ab\" is not a valid wildmat");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: b:1, send: \"\", " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].send: must not be empty");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: \"moot.*,a!b\"\n"
+		    "    identity: { user: u, password_hash: h }\n",
+		    "t.yaml:7: peers[0].accept: \"moot.*,a!b\" is not a valid wildmat");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: \"\"\n"
+		    "    identity: { user: u, password_hash: h }\n",
+		    "t.yaml:7: peers[0].accept: must not be empty");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    address: b:1\n"
+		    "    identity: { user: u, password_hash: h }\n",
+		    "t.yaml:6: peers[0].accept: missing");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept:\n"
+		    "    identity: { user: u, password_hash: h }\n",
+		    "t.yaml:7: peers[0].accept: missing value");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, accept: [a, b], identity: { user: u, password_hash: h } }\n",
+		    "t.yaml:6: peers[0].accept: expected a string");
+}
+
+static void peer_identity(void)
+{
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n", "t.yaml:6: peers[0].identity: missing");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity: u\n",
+		    "t.yaml:8: peers[0].identity: expected a mapping");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity: {}\n",
+		    "t.yaml:8: peers[0].identity: expected fingerprint, or user and password_hash");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity:\n"
+		    "      fingerprint: \"" HEX64 "\"\n      user: u\n      password_hash: h\n",
+		    "t.yaml:9: peers[0].identity: fingerprint, or user and password_hash, not both");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n"
+		    "    identity: { fingerprint: \"" HEX64 "\", user: u }\n",
+		    "t.yaml:8: peers[0].identity: fingerprint, or user and password_hash, not both");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity: { user: u }\n",
+		    "t.yaml:8: peers[0].identity.password_hash: missing");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity: { password_hash: h }\n",
+		    "t.yaml:8: peers[0].identity.user: missing");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity: { user: u, password_hash: \"\" }\n",
+		    "t.yaml:8: peers[0].identity.password_hash: must not be empty");
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    accept: x\n    identity: { user: \"u v\", password_hash: h }\n",
+		    "t.yaml:8: peers[0].identity.user: must not contain spaces");
+	/* Each identity belongs to one peer: the same fingerprint written differently ... */
+	CHECK_FAILS(SERVER "peers:\n"
+		    "  - { name: b, accept: x, identity: { fingerprint: \"" HEX64 "\" } }\n"
+		    "  - { name: c, accept: x, identity: { user: c, password_hash: h } }\n"
+		    "  - { name: d, accept: x, identity: { fingerprint: \"" FP_COLONS "\" } }\n",
+		    "t.yaml:8: peers[2].identity.fingerprint: duplicate of peers[0].identity.fingerprint");
+	/* ... or the same user. */
+	CHECK_FAILS(SERVER "peers:\n"
+		    "  - { name: b, accept: x, identity: { user: peer, password_hash: h } }\n"
+		    "  - { name: c, accept: x, identity: { user: peer, password_hash: h2 } }\n",
+		    "t.yaml:7: peers[1].identity.user: duplicate of peers[0].identity.user");
+}
+
+static void peer_window_and_list(void)
+{
+	char *text;
+	size_t i, n, cap = 200 * 1100;
+	struct config cfg;
+	char err[256];
+
+	CHECK_FAILS(SERVER "peers:\n  - name: b\n    address: b:1\n    window: 0\n" PEER_LINES,
+		    "t.yaml:8: peers[0].window: must be between 1 and 1024");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: b:1, window: 1025, " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].window: must be between 1 and 1024");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, address: b:1, window: many, " PEER_REST " }\n",
+		    "t.yaml:6: peers[0].window: expected an integer");
+	CHECK_FAILS(SERVER "peers: b\n", "t.yaml:5: peers: expected a list");
+	CHECK_FAILS(SERVER "peers:\n  - b\n", "t.yaml:6: peers[0]: expected a mapping");
+	CHECK_FAILS(SERVER "peers:\n  - { name: b, " PEER_REST ", name: c }\n",
+		    "t.yaml:6: peers[0].name: duplicate key");
+
+	/* At most 1024 peers. */
+	text = malloc(cap);
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	for (n = 1024; n <= 1025; n++) {
+		size_t len = (size_t)snprintf(text, cap, SERVER "peers:\n");
+
+		for (i = 0; i < n; i++)
+			len += (size_t)snprintf(text + len, cap - len,
+						"  - { name: p%zu, accept: x, identity: { user: u%zu, "
+						"password_hash: h } }\n", i, i);
+		if (n == 1024) {
+			CHECK_INT(load(text, &cfg, err, sizeof(err)), 0);
+			CHECK_INT(cfg.npeers, 1024);
+			CHECK(config_peer_find(&cfg, "p1023") == &cfg.peers[1023]);
+			config_release(&cfg);
+		} else {
+			CHECK_FAILS(text, "t.yaml:6: peers: more than 1024 entries");
+		}
+	}
+	free(text);
+}
+
 static void yaml_syntax(void)
 {
 	CHECK_FAILS("server:\n  pathhost: a\n  listen: [ 127.0.0.1:1\n", "t.yaml:4: yaml: ");
@@ -441,6 +885,15 @@ void test_config(void)
 	RUN(missing_pathhost);
 	RUN(bad_posting);
 	RUN(tls_pair);
+	RUN(tls_client_pair);
+	RUN(peers_valid);
+	RUN(peer_name);
+	RUN(peer_address);
+	RUN(peer_tls);
+	RUN(peer_fingerprint);
+	RUN(peer_wildmats);
+	RUN(peer_identity);
+	RUN(peer_window_and_list);
 	RUN(yaml_syntax);
 	RUN(empty_document);
 	RUN(small_err_buffer);
