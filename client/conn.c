@@ -187,7 +187,7 @@ static int send_line(struct conn *c, const char *line)
 /* Start TLS and check the server: CA verification or the pinned fingerprint. */
 static int start_tls(struct conn *c)
 {
-	char fp[80];
+	char fp[80] = "(none)";
 	long v;
 	int rc;
 
@@ -232,6 +232,11 @@ static int authenticate(struct conn *c)
 		snprintf(c->err, sizeof(c->err), "refusing to send a password over an unencrypted connection");
 		return CONN_EAUTH;
 	}
+	/* One argument each (RFC 4643 §2.3.2): no blanks or control characters. */
+	if (strpbrk(c->o.user, " \t\r\n") || strpbrk(c->o.password, "\r\n")) {
+		snprintf(c->err, sizeof(c->err), "user name or password contains a blank or a line break");
+		return CONN_EAUTH;
+	}
 	snprintf(line, sizeof(line), "AUTHINFO USER %s", c->o.user);
 	if ((rc = send_line(c, line)) != 0 || (rc = read_status(c, &code, text, sizeof(text))) != 0)
 		return rc;
@@ -248,11 +253,11 @@ static int authenticate(struct conn *c)
 	return 0;
 }
 
-/* Resolve and connect the TCP stream. */
+/* Resolve, then connect to each address in turn until one answers. */
 static int dial(struct conn *c)
 {
 	uv_getaddrinfo_t gai;
-	struct addrinfo hints;
+	struct addrinfo hints, *ai;
 	char port[16];
 	int rc;
 
@@ -265,14 +270,33 @@ static int dial(struct conn *c)
 		snprintf(c->err, sizeof(c->err), "%s: cannot resolve: %s", c->o.host, uv_strerror(rc));
 		return CONN_ENET;
 	}
-	c->connect.data = c;
-	rc = uv_tcp_connect(&c->connect, &c->x.tcp, gai.addrinfo->ai_addr, on_connect);
+	for (ai = gai.addrinfo; ai; ai = ai->ai_next) {
+		if (ai != gai.addrinfo) {
+			/* A failed attempt leaves the handle unusable: start afresh. */
+			xport_abort(&c->x);
+			run_until(c, W_CLOSE);
+			xport_init(&c->loop, &c->x);
+			c->x.data = c;
+			c->x.read_cb = on_read;
+			c->x.handshake_cb = on_handshake;
+			c->x.close_cb = on_closed;
+			c->closed = 0;
+		}
+		c->status = 0;
+		c->connected = 0;
+		c->connect.data = c;
+		rc = uv_tcp_connect(&c->connect, &c->x.tcp, ai->ai_addr, on_connect);
+		if (rc == 0)
+			rc = run_until(c, W_CONNECT);
+		if (rc == 0 && c->status == 0)
+			break;
+		if (rc == 0)
+			rc = c->status;
+	}
 	uv_freeaddrinfo(gai.addrinfo);
-	if (rc == 0)
-		rc = run_until(c, W_CONNECT);
 	if (rc != 0 || c->status != 0) {
 		snprintf(c->err, sizeof(c->err), "%s:%d: cannot connect: %s", c->o.host, c->o.port,
-			 c->status ? uv_strerror(c->status) : uv_strerror(rc));
+			 uv_strerror(c->status ? c->status : rc));
 		return CONN_ENET;
 	}
 	return xport_start(&c->x) == 0 ? 0 : CONN_ENET;

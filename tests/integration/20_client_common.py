@@ -39,7 +39,7 @@ class Moot:
 		os.makedirs(os.path.dirname(self.config))
 		if server is None:
 			port = srv.tls_port if tls == "implicit" else srv.plain_port
-			server = "localhost:%d" % port
+			server = "127.0.0.1:%d" % port
 		lines = ["server: %s" % server, "tls: %s" % tls,
 			 'from: "Alice Example <alice@example.org>"']
 		if ca:

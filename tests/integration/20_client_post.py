@@ -76,7 +76,7 @@ def test_thread_tree_shape_and_order(srv):
 		eq([r[2] for r in rows], [2, 1], "newest activity first before replies")
 		check("Carol C" in rows[0][3] and "Bob B." in rows[1][3], "author names: %r" % rows)
 		check(rows[0][3].endswith("Thread B (0 replies)"), rows[0][3])
-		r1 = m.post_reply = m.run("reply", "moot.general", "1", input="Reply one.\n")[0].strip()
+		r1 = m.run("reply", "moot.general", "1", input="Reply one.\n")[0].strip()
 		r2 = m.run("reply", r1, input="Reply to the reply.\n")[0].strip()
 		r3 = m.run("reply", old_a, input="Second direct reply.\n")[0].strip()
 		check(len({r1, r2, r3}) == 3, "three distinct ids")

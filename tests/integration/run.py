@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """run.py: the mootd integration test runner.
 
-    run.py --mootd PATH [-k SUBSTRING] [-v]
+    run.py --mootd PATH [--moot PATH] [-k SUBSTRING] [-v]
 
 Imports every tests/integration/[0-9][0-9]_*.py in name order and runs each
 function named test_* in definition order.  A test that takes one argument
@@ -24,6 +24,7 @@ import traceback
 import warnings
 
 warnings.simplefilter("ignore", DeprecationWarning)
+sys.dont_write_bytecode = True
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -117,10 +118,13 @@ def main():
 	signal.signal(signal.SIGTERM, _terminated)
 	ap = argparse.ArgumentParser()
 	ap.add_argument("--mootd", required=True, help="path of the mootd binary")
+	ap.add_argument("--moot", default=None, help="path of the moot client binary (MOOT_BIN)")
 	ap.add_argument("-k", default=None, help="run tests whose name contains this")
 	ap.add_argument("-v", action="store_true", help="print durations")
 	args = ap.parse_args()
 	os.environ["MOOTD"] = os.path.abspath(args.mootd)
+	if args.moot:
+		os.environ["MOOT_BIN"] = os.path.abspath(args.moot)
 	import harness
 	harness.MOOTD = os.path.abspath(args.mootd)
 	if not os.access(harness.MOOTD, os.X_OK):

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "test.h"
-#include "moot.h"
-#include "buf.h"
-#include "article.h"
+#include "../../proto/moot.h"
+#include "../../proto/buf.h"
+#include "../../proto/article.h"
 
 /* One parse result kept static: struct article is large (256 headers). */
 static struct article A;
