@@ -35,6 +35,12 @@
 
 static void process(struct session *s);
 
+/* Where output goes now: behind the newest pending reply, if any. */
+static struct buf *sink(struct session *s)
+{
+	return s->slot_tail ? &s->slot_tail->after : &s->out;
+}
+
 /* Bytes queued towards the client: assembled plus handed to the socket. */
 static size_t queued(const struct session *s)
 {
@@ -61,48 +67,92 @@ void session_flush(struct session *s)
 		buf_clear(&s->out);
 }
 
+/* Append "CODE text\r\n" to b. */
+static void status_line(struct buf *b, int code, const char *fmt, va_list ap)
+{
+	buf_printf(b, "%03d ", code);
+	if (fmt == NULL)
+		buf_puts(b, command_reply_text(code));
+	else
+		buf_vprintf(b, fmt, ap);
+	buf_append(b, "\r\n", 2);
+}
+
 void session_reply(struct session *s, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	buf_printf(&s->out, "%03d ", code);
-	if (fmt == NULL) {
-		buf_puts(&s->out, command_reply_text(code));
-	} else {
-		va_start(ap, fmt);
-		buf_vprintf(&s->out, fmt, ap);
-		va_end(ap);
+	va_start(ap, fmt);
+	status_line(sink(s), code, fmt, ap);
+	va_end(ap);
+}
+
+int session_defer(struct session *s)
+{
+	struct session_slot *slot = calloc(1, sizeof(*slot));
+
+	if (slot == NULL)
+		return MOOT_ENOMEM;
+	if (s->slot_tail)
+		s->slot_tail->next = slot;
+	else
+		s->slot_head = slot;
+	s->slot_tail = slot;
+	s->nslots++;
+	return 0;
+}
+
+void session_fill(struct session *s, int code, const char *fmt, ...)
+{
+	struct session_slot *slot = s->slot_head;
+	va_list ap;
+
+	if (slot == NULL) {
+		/* Only a session aborted before it could reserve the slot. */
+		assert(s->x.closing);
+		return;
 	}
-	buf_append(&s->out, "\r\n", 2);
+	/* Everything before the oldest slot is already in s->out. */
+	va_start(ap, fmt);
+	status_line(&s->out, code, fmt, ap);
+	va_end(ap);
+	buf_append(&s->out, slot->after.data, slot->after.len);
+	buf_release(&slot->after);
+	s->slot_head = slot->next;
+	if (s->slot_head == NULL)
+		s->slot_tail = NULL;
+	s->nslots--;
+	free(slot);
 }
 
 void session_write(struct session *s, const char *p, size_t n)
 {
-	buf_append(&s->out, p, n);
+	buf_append(sink(s), p, n);
 }
 
 void session_line(struct session *s, const char *fmt, ...)
 {
-	size_t start = s->out.len;
+	struct buf *b = sink(s);
+	size_t start = b->len;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vprintf(&s->out, fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	/* RFC 3977 §3.1.1: a line starting with "." is dot-stuffed. */
-	if (s->out.len > start && s->out.data[start] == '.') {
-		if (buf_reserve(&s->out, 1) == 0) {
-			memmove(s->out.data + start + 1, s->out.data + start, s->out.len - start + 1);
-			s->out.data[start] = '.';
-			s->out.len++;
+	if (b->len > start && b->data[start] == '.') {
+		if (buf_reserve(b, 1) == 0) {
+			memmove(b->data + start + 1, b->data + start, b->len - start + 1);
+			b->data[start] = '.';
+			b->len++;
 		}
 	}
-	buf_append(&s->out, "\r\n", 2);
+	buf_append(b, "\r\n", 2);
 }
 
 void session_end(struct session *s)
 {
-	buf_append(&s->out, ".\r\n", 3);
+	buf_append(sink(s), ".\r\n", 3);
 }
 
 void session_receive_article(struct session *s, session_article_cb cb)
@@ -299,7 +349,7 @@ static void process(struct session *s)
 			break;
 		if (s->state == SESSION_WAIT || queued(s) >= SESSION_OUT_HWM)
 			break;
-		if (s->in.len == 0)
+		if (s->nslots >= SESSION_MAX_SLOTS || s->in.len == 0)
 			break;
 		if (s->state == SESSION_ARTICLE)
 			progress = take_article(s);
@@ -310,11 +360,12 @@ static void process(struct session *s)
 	}
 	if (s->x.closing)
 		return;
-	if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0 && s->d->draining) {
+	if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0 && s->nslots == 0 &&
+	    s->d->draining) {
 		session_reply(s, 400, "Server shutting down");
 		s->close_after_flush = 1;
 	}
-	if (s->state == SESSION_COMMAND && !s->cont && s->eof &&
+	if (s->state == SESSION_COMMAND && !s->cont && s->eof && s->nslots == 0 &&
 	    (s->in.len == 0 || !progress))
 		s->close_after_flush = 1;
 	if (s->state == SESSION_ARTICLE && s->eof) {
@@ -331,7 +382,8 @@ static void process(struct session *s)
 		return;
 	}
 	session_flush(s);
-	if (s->eof || s->state == SESSION_WAIT || s->cont || queued(s) >= SESSION_OUT_HWM)
+	if (s->eof || s->state == SESSION_WAIT || s->cont || queued(s) >= SESSION_OUT_HWM ||
+	    s->nslots >= SESSION_MAX_SLOTS)
 		xport_pause(&s->x);
 	else if (xport_resume(&s->x) != 0)
 		xport_abort(&s->x);
@@ -397,6 +449,12 @@ static void on_close(struct xport *x)
 	if (s->next)
 		s->next->prev = s->prev;
 	d->nsessions--;
+	while (s->slot_head) {
+		struct session_slot *slot = s->slot_head;
+		s->slot_head = slot->next;
+		buf_release(&slot->after);
+		free(slot);
+	}
 	buf_release(&s->in);
 	buf_release(&s->out);
 	buf_release(&s->art);
@@ -512,7 +570,7 @@ void session_close_all(struct mootd *d)
 		if (s->x.closing)
 			continue;
 		/* Sessions in the middle of a reply finish it first (process()). */
-		if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0) {
+		if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0 && s->nslots == 0) {
 			session_reply(s, 400, "Server shutting down");
 			begin_close(s);
 		} else if (s->state == SESSION_ARTICLE) {

@@ -26,6 +26,19 @@ enum session_state {
 
 struct session;
 
+/*
+ * A reply that will be known later (a TAKETHIS waiting for its commit).
+ * Output produced after the slot was reserved waits in `after`, so pipelined
+ * replies still leave in command order (RFC 3977 §3.5).
+ */
+struct session_slot {
+	struct session_slot *next;
+	struct buf after;	/* output of later commands, sent once this slot is filled */
+};
+
+/* At most this many replies may be pending at once; more input waits. */
+#define SESSION_MAX_SLOTS 1024
+
 /* Receives a finished article block: status 0 with the wire form in art
  * (dot-stuffed CRLF lines, without the "." line; the callee may take the
  * data by swapping the buf), or MOOT_ETOOBIG when it exceeded the limit
@@ -65,6 +78,9 @@ struct session {
 	int streaming;			/* MODE STREAM accepted (RFC 4644) */
 	char transit_id[MOOT_MAX_MSGID + 1];	/* message-id of the IHAVE/TAKETHIS in progress */
 	int transit_cmd;		/* which of them (transit.c) */
+	struct session_slot *slot_head;	/* oldest pending reply */
+	struct session_slot *slot_tail;	/* newest: output goes to its `after` */
+	int nslots;
 	struct group *group;		/* currently selected group, or NULL */
 	int64_t cur;			/* current article number, 0 when none */
 };
@@ -93,6 +109,14 @@ void session_receive_article(struct session *s, session_article_cb cb);
 void session_wait(struct session *s);
 /* Leave SESSION_WAIT, flush, and process any pipelined input. */
 void session_resume(struct session *s);
+
+/* Reserve the next reply's place; its text comes later with session_fill.
+ * Returns 0 or MOOT_ENOMEM. */
+int session_defer(struct session *s);
+
+/* Give the oldest reserved reply its status line (slots fill in order). */
+void session_fill(struct session *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Start a continuation producing the rest of a long reply. */
 void session_continue(struct session *s, session_cont_fn fn);

@@ -103,31 +103,38 @@ static void refuse(struct session *s, const char *msgid)
 		log_warn("cannot record rejected %s", msgid);
 }
 
-/* ingest_cb: the transferred article committed, or did not. */
-static void transfer_done(void *arg, int status, const char *msgid, const char *why)
+/* ingest_cb for IHAVE: the article committed, or did not. */
+static void ihave_done(void *arg, int status, const char *msgid, const char *why)
 {
 	struct session *s = arg;
-	const char *id = s->transit_id;
 
-	if (s->transit_cmd == T_TAKETHIS) {
-		if (status == 0)
-			session_reply(s, 239, "%s", id);
-		else if (status == MOOT_ESTORE) {
-			/* Not stored and not refused: the peer must offer it again. */
-			session_reply(s, 400, "Storage failure, try again later");
-			session_close_after_flush(s);
-		} else
-			session_reply(s, 439, "%s", id);
-	} else {
-		if (status == 0)
-			session_reply(s, 235, "Article transferred OK");
-		else if (status == MOOT_ESTORE)
-			session_reply(s, 436, "Storage failure, try again later");
-		else
-			session_reply(s, 437, "%s", why ? why : "Article rejected");
-	}
 	if (status == 0)
-		s->d->articles_in++;
+		session_reply(s, 235, "Article transferred OK");
+	else if (status == MOOT_ESTORE)
+		session_reply(s, 436, "Storage failure, try again later");
+	else
+		session_reply(s, 437, "%s", why ? why : "Article rejected");
+	session_resume(s);
+}
+
+/*
+ * ingest_cb for TAKETHIS: fills the reply reserved when the article was
+ * queued.  Streaming peers pipeline, so later commands went on meanwhile;
+ * the slots keep the replies in order (RFC 4644 §2.5).
+ */
+static void takethis_done(void *arg, int status, const char *msgid, const char *why)
+{
+	struct session *s = arg;
+
+	if (status == 0) {
+		session_fill(s, 239, "%s", msgid);
+	} else if (status == MOOT_ESTORE) {
+		/* Not stored and not refused: the peer must offer it again. */
+		session_fill(s, 400, "Storage failure, try again later");
+		session_close_after_flush(s);
+	} else {
+		session_fill(s, 439, "%s", msgid);
+	}
 	session_resume(s);
 }
 
@@ -135,8 +142,8 @@ static void transfer_done(void *arg, int status, const char *msgid, const char *
 static void transfer_received(struct session *s, struct buf *art, int status)
 {
 	const struct config_peer *p = peer_of(s);
-	const char *why = NULL;
 	int takethis = s->transit_cmd == T_TAKETHIS;
+	const char *why = NULL;
 	int rc;
 
 	if (p == NULL) {
@@ -144,20 +151,29 @@ static void transfer_received(struct session *s, struct buf *art, int status)
 		session_reply(s, 480, "Transit service needs peer authentication");
 		return;
 	}
-	if (status == MOOT_ETOOBIG || !msgid_arg(s->transit_id)) {
-		why = status == MOOT_ETOOBIG ? "Article too large" : "Bad message-id";
-		goto refused;
+	if (status == MOOT_ETOOBIG) {
+		rc = MOOT_ETOOBIG;
+		why = "Article too large";
+	} else if (!msgid_arg(s->transit_id)) {
+		rc = MOOT_EPROTO;
+		why = "Bad message-id";
+	} else {
+		rc = ingest_article(s->d, INGEST_PEER, p->name, s->transit_id, art,
+				    takethis ? takethis_done : ihave_done, s, &why);
 	}
-	rc = ingest_article(s->d, INGEST_PEER, p->name, s->transit_id, art, transfer_done, s, &why);
 	if (rc == 0) {
-		session_wait(s);
-		return;
-	}
-	if (rc == MOOT_EEXIST) {
-		session_reply(s, takethis ? 439 : 435, takethis ? "%s" : "Duplicate %s", s->transit_id);
+		/* IHAVE is lock-step; TAKETHIS keeps a place for its reply and
+		 * lets the peer's next commands run meanwhile. */
+		if (!takethis) {
+			session_wait(s);
+		} else if (session_defer(s) != 0) {
+			log_err("%s: out of memory", s->addr);
+			xport_abort(&s->x);
+		}
 		return;
 	}
 	if (rc == MOOT_ENOMEM || rc == MOOT_ESTORE) {
+		/* Not refused: the peer offers it again later. */
 		if (takethis) {
 			session_reply(s, 400, "Server busy, try again later");
 			session_close_after_flush(s);
@@ -166,14 +182,16 @@ static void transfer_received(struct session *s, struct buf *art, int status)
 		}
 		return;
 	}
-	if (rc != MOOT_EEXIST)
+	if (rc != MOOT_EEXIST) {
 		refuse(s, s->transit_id);
-refused:
-	log_info("%s: %s from %s refused: %s", s->addr, s->transit_id, s->peer, why ? why : "rejected");
+		log_info("%s: %s from %s refused: %s", s->addr, s->transit_id, s->peer,
+			 why ? why : "rejected");
+	}
+	/* After the transfer, IHAVE knows only 235/436/437 (RFC 3977 §6.3.2.2). */
 	if (takethis)
 		session_reply(s, 439, "%s", s->transit_id);
 	else
-		session_reply(s, 437, "%s", why ? why : "Article rejected");
+		session_reply(s, 437, "%s", rc == MOOT_EEXIST ? "Duplicate" : why ? why : "Article rejected");
 }
 
 /* IHAVE <id> (RFC 3977 §6.3.2). */

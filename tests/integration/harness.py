@@ -131,8 +131,10 @@ def _scalar(v):
 
 
 def make_config(state, plain_port, tls_port, groups=None, limits=None, motd="hello",
-		pathhost=PATHHOST, extra_server=""):
-	"""The YAML text of a test configuration."""
+		pathhost=PATHHOST, extra_server="", extra_top=""):
+	"""The YAML text of a test configuration; extra_server is YAML appended
+	inside `server:` (indented), extra_top YAML appended at the top level
+	(e.g. a `peers:` list)."""
 	lim = {"max_connections": 10000, "max_article_bytes": 1000000, "idle_timeout_s": 600}
 	lim.update(limits or {})
 	out = ["server:",
@@ -149,6 +151,8 @@ def make_config(state, plain_port, tls_port, groups=None, limits=None, motd="hel
 	out.append("groups:")
 	for g in (DEFAULT_GROUPS if groups is None else groups):
 		out.append("  - { %s }" % ", ".join("%s: %s" % (k, _scalar(v)) for k, v in g.items()))
+	if extra_top:
+		out.append(extra_top.rstrip("\n"))
 	return "\n".join(out) + "\n"
 
 
@@ -190,7 +194,7 @@ class Server:
 	both ports accept.  Use as a context manager, or call stop()."""
 
 	def __init__(self, groups=None, limits=None, motd="hello", start=True, mootd=None,
-		     extra_server=""):
+		     extra_server="", pathhost=PATHHOST, extra_top=""):
 		self.mootd = os.path.abspath(mootd or MOOTD)
 		self.dir = tempfile.mkdtemp(prefix="mootd-it-")
 		_dirs.add(self.dir)
@@ -202,6 +206,9 @@ class Server:
 		self.limits = dict(limits or {})
 		self.motd = motd
 		self.extra_server = extra_server
+		self.pathhost = pathhost
+		self.extra_top = extra_top
+		self.db_path = os.path.join(self.state, "moot.db")
 		self.proc = None
 		self.plain_port = self.tls_port = None
 		self.expected_exit = False	# set when a test stopped/killed it on purpose
@@ -217,11 +224,36 @@ class Server:
 		"""Write the config file (generated from the current settings, or text)."""
 		if text is None:
 			text = make_config(self.state, self.plain_port, self.tls_port, self.groups,
-					   self.limits, self.motd, extra_server=self.extra_server)
+					   self.limits, self.motd, pathhost=self.pathhost,
+					   extra_server=self.extra_server, extra_top=self.extra_top)
 		tmp = self.config_path + ".tmp"
 		with open(tmp, "w") as f:
 			f.write(text)
 		os.replace(tmp, self.config_path)
+
+	def pick_ports(self):
+		"""Choose the ports now (before start), e.g. to name them in a peer's config."""
+		if self.plain_port is None:
+			self.plain_port, self.tls_port = free_port(), free_port()
+		return self
+
+	def fingerprints(self):
+		"""Run `mootd -f` on the current settings: {"server": fp, "client": fp}
+		(generating the certificates when absent)."""
+		self.pick_ports()
+		os.makedirs(self.state, exist_ok=True)
+		self.write_config()
+		r = subprocess.run([self.mootd, "-f", "-c", self.config_path], cwd=self.dir,
+				   stdin=subprocess.DEVNULL, capture_output=True, timeout=T(30))
+		out = {}
+		for l in r.stdout.decode("utf-8", "replace").splitlines():
+			f = l.split()
+			if len(f) >= 2 and f[0] in ("server", "client"):
+				out[f[0]] = f[1]
+		if r.returncode != 0 or set(out) != {"server", "client"}:
+			raise ServerError("mootd -f failed (%s): %r %r" % (r.returncode, r.stdout[-500:],
+									r.stderr[-500:]))
+		return out
 
 	def start(self, new_ports=True):
 		"""Start mootd; retry with other ports when the chosen ones collide."""
@@ -420,9 +452,14 @@ class Server:
 				return nntplib.NNTP_SSL(host, self.tls_port, ssl_context=self.ssl_context(), **kw)
 			return nntplib.NNTP(host, self.plain_port, **kw)
 
-	def raw(self, tls=True, host="localhost", greet=True, timeout=None):
-		"""A raw line client; reads the greeting unless greet=False."""
-		return Raw(self, tls=tls, host=host, greet=greet, timeout=timeout)
+	def raw(self, tls=True, host="localhost", greet=True, timeout=None, cert=None, key=None):
+		"""A raw line client; reads the greeting unless greet=False.  With
+		cert/key (PEM paths) it presents that client certificate (TLS only)."""
+		ctx = None
+		if cert:
+			ctx = ssl.create_default_context(cafile=self.cert)
+			ctx.load_cert_chain(cert, key)
+		return Raw(self, tls=tls, host=host, greet=greet, timeout=timeout, ctx=ctx)
 
 
 # ---------------------------------------------------------------- raw client
@@ -430,14 +467,14 @@ class Server:
 class Raw:
 	"""Line client with exact control of the bytes on the wire."""
 
-	def __init__(self, server, tls=True, host="localhost", greet=True, timeout=None):
+	def __init__(self, server, tls=True, host="localhost", greet=True, timeout=None, ctx=None):
 		self.server = server
 		self.timeout = T(10) if timeout is None else timeout
 		port = server.tls_port if tls else server.plain_port
 		s = socket.create_connection(("127.0.0.1", port), timeout=self.timeout)
 		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 		if tls:
-			s = server.ssl_context().wrap_socket(s, server_hostname=host)
+			s = (ctx or server.ssl_context()).wrap_socket(s, server_hostname=host)
 		self.sock = s
 		self.buf = b""
 		self.greeting = self.readline() if greet else None
@@ -650,3 +687,135 @@ def post_n(srv, n, group="moot.general", tls=True, subject="Article"):
 			ids.append(mid)
 		c.cmd("QUIT", 205)
 	return ids
+
+
+# ---------------------------------------------------------------- federation
+
+def peers_yaml(entries):
+	"""The top-level `peers:` YAML of a list of dicts (values: str, int, bool,
+	or a dict written as a flow mapping, e.g. identity)."""
+	out = ["peers:"]
+	for e in entries:
+		first = True
+		for k, v in e.items():
+			if isinstance(v, dict):
+				val = "{ %s }" % ", ".join("%s: %s" % (a, _q(b)) for a, b in v.items())
+			elif isinstance(v, bool):
+				val = "true" if v else "false"
+			elif isinstance(v, int):
+				val = str(v)
+			else:
+				val = _q(v)
+			out.append("%s%s: %s" % ("  - " if first else "    ", k, val))
+			first = False
+	return "\n".join(out) + "\n"
+
+
+def federate(names, links, groups=None, send="moot.*", accept="moot.*", opts=None,
+	     start=True, limits=None):
+	"""Servers whose pathhosts are `names`, peered along `links` (pairs (x, y):
+	x and y feed each other, each verifying the other's server certificate
+	with ca: and recognising its client certificate by fingerprint).
+	opts[(x, y)] is a dict of keys that override or extend x's entry for y
+	(a value None removes the key).  groups is one list for all, or a dict
+	name -> list.  Returns {name: Server}; started unless start=False."""
+	opts = opts or {}
+	srv = {}
+	for n in names:
+		g = groups.get(n) if isinstance(groups, dict) else groups
+		srv[n] = Server(start=False, pathhost=n, groups=g, limits=limits)
+	fps = {n: s.fingerprints() for n, s in srv.items()}
+	for n, s in srv.items():
+		entries = []
+		for x, y in links:
+			if n not in (x, y):
+				continue
+			other = y if n == x else x
+			e = {"name": other, "address": "127.0.0.1:%d" % srv[other].tls_port,
+			     "ca": srv[other].cert, "send": send, "accept": accept,
+			     "identity": {"fingerprint": fps[other]["client"]}}
+			for k, v in opts.get((n, other), {}).items():
+				if v is None:
+					e.pop(k, None)
+				else:
+					e[k] = v
+			entries.append(e)
+		s.extra_top = peers_yaml(entries) if entries else ""
+		s.fps = fps[n]
+	if start:
+		for s in srv.values():
+			s.start(new_ports=False)
+	return srv
+
+
+def group_stat(srv, group, tls=False):
+	"""(count, low, high) of GROUP group on srv, or None for 411."""
+	with srv.raw(tls=tls) as c:
+		code, line = c.cmd("GROUP %s" % group)
+		c.cmd("QUIT")
+		if code == 411:
+			return None
+		check(code == 211, "GROUP %s: %r" % (group, line))
+		f = line.split()
+		return int(f[1]), int(f[2]), int(f[3])
+
+
+def head_of(srv, msgid, tls=False):
+	"""The headers (dict, lower-case names) of msgid on srv, or None (430)."""
+	with srv.raw(tls=tls) as c:
+		code, line = c.cmd("HEAD %s" % msgid)
+		if code == 430:
+			return None
+		check(code == 221, "HEAD %s: %r" % (msgid, line))
+		hdr, _ = headers_of(c.read_multiline())
+		c.cmd("QUIT")
+		return hdr
+
+
+def has_all(srv, msgids):
+	"""True when srv has every Message-ID of msgids (STAT, one connection)."""
+	with srv.raw(tls=False) as c:
+		for m in msgids:
+			if c.cmd("STAT %s" % m)[0] != 223:
+				return False
+		c.cmd("QUIT")
+	return True
+
+
+def group_msgids(srv, group):
+	"""The Message-IDs of the articles numbered in group, in number order."""
+	with srv.raw(tls=False) as c:
+		code, line = c.cmd("GROUP %s" % group)
+		check(code == 211, "GROUP %s: %r" % (group, line))
+		if int(line.split()[1]) == 0:
+			return []
+		lines = c.cmd_multi("HDR Message-ID 1-", 225)
+		c.cmd("QUIT")
+	return [l.split(" ", 1)[1] for l in lines]
+
+
+def outq_count(srv, peer=None):
+	"""Rows of the outgoing queue in srv's database (read-only)."""
+	import sqlite3
+	db = sqlite3.connect("file:%s?mode=ro" % srv.db_path, uri=True, timeout=T(5))
+	try:
+		cols = [r[1] for r in db.execute("PRAGMA table_info(outq)")]
+		if peer is None:
+			return db.execute("SELECT count(*) FROM outq").fetchone()[0]
+		col = "peer" if "peer" in cols else cols[0]
+		return db.execute("SELECT count(*) FROM outq WHERE %s = ?" % col, (peer,)).fetchone()[0]
+	finally:
+		db.close()
+
+
+def make_client_cert(folder, cn="p"):
+	"""A self-signed P-256 client certificate: (cert path, key path, fingerprint)."""
+	cert, key = os.path.join(folder, cn + "-cert.pem"), os.path.join(folder, cn + "-key.pem")
+	subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+			"ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + cn, "-days", "2",
+			"-keyout", key, "-out", cert], check=True, capture_output=True, timeout=T(30))
+	out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert],
+			     check=True, capture_output=True, timeout=T(30)).stdout.decode()
+	# "sha256 Fingerprint=AB:CD:..." (the case of the prefix varies by version)
+	fp = "sha256:" + out.strip().split("=", 1)[1]
+	return cert, key, fp
