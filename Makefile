@@ -138,3 +138,8 @@ install: $(BUILD)/mootd $(BUILD)/moot
 
 clean:
 	rm -rf build
+
+# Fuzzing (libFuzzer, clang): make fuzz FUZZ_SECONDS=N; make fuzz-corpus runs each corpus once.
+-include tests/fuzz/fuzz.mk
+# Benchmarks (not tests): build/moot-bench and bench/compare.sh.
+-include bench/bench.mk

@@ -389,6 +389,16 @@ static void process(struct session *s)
 		xport_abort(&s->x);
 }
 
+void session_input(struct session *s, const char *data, size_t len)
+{
+	s->last_active = mootd_now();
+	if (buf_append(&s->in, data, len) != 0) {
+		xport_abort(&s->x);
+		return;
+	}
+	process(s);
+}
+
 static void on_read(struct xport *x, const char *data, size_t len, int status)
 {
 	struct session *s = x->data;
@@ -406,12 +416,7 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		}
 		return;
 	}
-	s->last_active = mootd_now();
-	if (buf_append(&s->in, data, len) != 0) {
-		xport_abort(x);
-		return;
-	}
-	process(s);
+	session_input(s, data, len);
 }
 
 static void on_drain(struct xport *x)

@@ -127,6 +127,10 @@ int session_starttls(struct session *s);
 /* Close after the pending output is written (QUIT, 400). */
 void session_close_after_flush(struct session *s);
 
+/* Plaintext arrived from the client: buffer it and process what is complete.
+ * (The transport's read callback; also the entry point of the session fuzzer.) */
+void session_input(struct session *s, const char *data, size_t len);
+
 /* Send what is buffered now (normally done after each batch of input). */
 void session_flush(struct session *s);
 
