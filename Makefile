@@ -47,6 +47,8 @@ DAEMON_SRC = \
 	daemon/ingest.c \
 	daemon/transit.c \
 	daemon/feed.c \
+	daemon/auth.c \
+	daemon/community.c \
 	daemon/store.c
 
 CLIENT_SRC = \

@@ -43,6 +43,9 @@
 #define CONFIG_MAX_FINGERPRINT 128	/* bytes of "sha256:" + 32 colon-separated pairs */
 #define CONFIG_MAX_USER 255		/* bytes of a peer's AUTHINFO user */
 #define CONFIG_MAX_WINDOW 1024		/* a peer's streaming window */
+#define CONFIG_MAX_ROLES 4096		/* roles.admins or roles.moderators entries */
+#define CONFIG_MAX_COMMAND_TIMEOUT 3600	/* seconds: server.limits.command_timeout_s */
+#define CONFIG_MAX_POSTS_PER_HOUR 1000000	/* server.limits.posts_per_hour_* */
 
 /* Defaults for the optional keys (docs/configuration.md). */
 #define DEFAULT_STATE "./var"
@@ -54,6 +57,10 @@
 #define DEFAULT_MAX_CONNECTIONS 10000
 #define DEFAULT_MAX_ARTICLE_BYTES 1000000
 #define DEFAULT_IDLE_TIMEOUT_S 600
+#define DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 64
+#define DEFAULT_COMMAND_TIMEOUT_S 60
+#define DEFAULT_POSTS_PER_HOUR_USER 60
+#define DEFAULT_POSTS_PER_HOUR_ADDRESS 120
 
 const char config_default_yaml[] =
 	"# mootd's embedded default configuration: loopback only.\n"
@@ -63,6 +70,7 @@ const char config_default_yaml[] =
 	"  listen:\n"
 	"    - { address: \"127.0.0.1:1119\", tls: false }\n"
 	"    - { address: \"127.0.0.1:1563\", tls: true }\n"
+	"  access: { read: open, post: authenticated }\n"
 	"  motd: |\n"
 	"    Welcome to moot, a community message board that speaks NNTP.\n"
 	"    Say hello in moot.welcome, ask for help in moot.support,\n"
@@ -605,10 +613,22 @@ static int load_limits(struct ctx *c, yaml_node_t *node, const char *path)
 		{ "max_connections", NULL, NULL },
 		{ "max_article_bytes", NULL, NULL },
 		{ "idle_timeout_s", NULL, NULL },
+		{ "max_connections_per_address", NULL, NULL },
+		{ "command_timeout_s", NULL, NULL },
+		{ "posts_per_hour_user", NULL, NULL },
+		{ "posts_per_hour_address", NULL, NULL },
 	};
-	long *dst[] = { &cfg->max_connections, &cfg->max_article_bytes, &cfg->idle_timeout_s };
-	const long min[] = { 1, 1024, 1 };
-	const long max[] = { INT_MAX, 1073741824L, INT_MAX };
+	long *dst[] = {
+		&cfg->max_connections, &cfg->max_article_bytes, &cfg->idle_timeout_s,
+		&cfg->max_connections_per_address, &cfg->command_timeout_s,
+		&cfg->posts_per_hour_user, &cfg->posts_per_hour_address,
+	};
+	/* A rate of 0 posts an hour means unlimited, not "nobody may post". */
+	const long min[] = { 1, 1024, 1, 1, 1, 0, 0 };
+	const long max[] = {
+		INT_MAX, 1073741824L, INT_MAX, INT_MAX, CONFIG_MAX_COMMAND_TIMEOUT,
+		CONFIG_MAX_POSTS_PER_HOUR, CONFIG_MAX_POSTS_PER_HOUR,
+	};
 	char kp[CONFIG_MAX_KEYPATH];
 	size_t i;
 	int rc;
@@ -616,6 +636,10 @@ static int load_limits(struct ctx *c, yaml_node_t *node, const char *path)
 	cfg->max_connections = DEFAULT_MAX_CONNECTIONS;
 	cfg->max_article_bytes = DEFAULT_MAX_ARTICLE_BYTES;
 	cfg->idle_timeout_s = DEFAULT_IDLE_TIMEOUT_S;
+	cfg->max_connections_per_address = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+	cfg->command_timeout_s = DEFAULT_COMMAND_TIMEOUT_S;
+	cfg->posts_per_hour_user = DEFAULT_POSTS_PER_HOUR_USER;
+	cfg->posts_per_hour_address = DEFAULT_POSTS_PER_HOUR_ADDRESS;
 	if (node == NULL)
 		return 0;
 	if ((rc = map_fields(c, node, path, f, MOOT_ARRAY_SIZE(f))) < 0)
@@ -628,10 +652,107 @@ static int load_limits(struct ctx *c, yaml_node_t *node, const char *path)
 	return 0;
 }
 
+/* Read an access level (node at path): open or authenticated, in any case. */
+static int get_access(struct ctx *c, const yaml_node_t *node, const char *path, enum access *out)
+{
+	const char *s;
+
+	if (node->type != YAML_SCALAR_NODE)
+		return fail_at(c, node, path, "expected open or authenticated");
+	s = scalar(node);
+	if (strcasecmp(s, "open") == 0)
+		*out = ACCESS_OPEN;
+	else if (strcasecmp(s, "authenticated") == 0)
+		*out = ACCESS_AUTHENTICATED;
+	else
+		return fail_at(c, node, path, "expected open or authenticated, not \"%.40s\"", s);
+	return 0;
+}
+
+/*
+ * Read server.access (node at path, NULL when absent) over the defaults:
+ * anyone reads, posting needs AUTHINFO (RFC 4643).
+ */
+static int load_access(struct ctx *c, yaml_node_t *node, const char *path)
+{
+	enum { READ, POST };
+	struct config *cfg = c->cfg;
+	struct field f[] = {
+		[READ] = { "read", NULL, NULL },
+		[POST] = { "post", NULL, NULL },
+	};
+	char kp[CONFIG_MAX_KEYPATH];
+	int rc;
+
+	cfg->access_read = ACCESS_OPEN;
+	cfg->access_post = ACCESS_AUTHENTICATED;
+	if (node == NULL)
+		return 0;
+	if ((rc = map_fields(c, node, path, f, MOOT_ARRAY_SIZE(f))) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), path, "read");
+	if (present(&f[READ]) && (rc = get_access(c, f[READ].value, kp, &cfg->access_read)) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), path, "post");
+	if (present(&f[POST]) && (rc = get_access(c, f[POST].value, kp, &cfg->access_post)) < 0)
+		return rc;
+	return 0;
+}
+
+/* 1 when the numeric host (no brackets) is a loopback address: 127.0.0.0/8 or ::1. */
+static int is_loopback(const char *host)
+{
+	unsigned char bin[16];
+
+	if (inet_pton(AF_INET, host, bin) == 1)
+		return bin[0] == 127;
+	if (inet_pton(AF_INET6, host, bin) == 1)
+		return memcmp(bin, &in6addr_loopback, sizeof(bin)) == 0;
+	return 0;
+}
+
+/*
+ * Read server.metrics (node at path, NULL when absent: no metrics endpoint)
+ * into cfg->metrics_*: an address of numeric loopback HOST:PORT, since the
+ * Prometheus text it serves is for local scraping only, and not one of the
+ * NNTP listeners (server.listen must be read first).
+ */
+static int load_metrics(struct ctx *c, yaml_node_t *node, const char *path)
+{
+	struct config *cfg = c->cfg;
+	struct field f[] = { { "address", NULL, NULL } };
+	struct config_listen m;
+	char kp[CONFIG_MAX_KEYPATH];
+	size_t i;
+	int rc;
+
+	if (node == NULL)
+		return 0;
+	if ((rc = map_fields(c, node, path, f, MOOT_ARRAY_SIZE(f))) < 0 ||
+	    (rc = require(c, node, path, &f[0])) < 0)
+		return rc;
+	keypath(kp, sizeof(kp), path, "address");
+	if ((rc = get_string(c, f[0].value, kp, CONFIG_MAX_ADDRESS, &cfg->metrics_address)) < 0 ||
+	    (rc = parse_hostport(c, f[0].value, kp, cfg->metrics_address, cfg->metrics_host,
+				 sizeof(cfg->metrics_host), &cfg->metrics_port, 0)) < 0)
+		return rc;
+	if (!is_loopback(cfg->metrics_host))
+		return fail_at(c, f[0].value, kp,
+			       "must be a loopback address (127.0.0.0/8 or [::1]): "
+			       "metrics are for local scraping");
+	memset(&m, 0, sizeof(m));
+	memcpy(m.host, cfg->metrics_host, sizeof(m.host));
+	m.port = cfg->metrics_port;
+	for (i = 0; i < cfg->nlisten; i++)
+		if (same_address(&cfg->listen[i], &m))
+			return fail_at(c, f[0].value, kp, "same as server.listen[%zu]", i);
+	return 0;
+}
+
 /* Read the server mapping (node at "server"). */
 static int load_server(struct ctx *c, yaml_node_t *node)
 {
-	enum { PATHHOST, STATE, LISTEN, TLS, LIMITS, MOTD };
+	enum { PATHHOST, STATE, LISTEN, TLS, LIMITS, MOTD, ACCESS, METRICS };
 	struct field f[] = {
 		[PATHHOST] = { "pathhost", NULL, NULL },
 		[STATE] = { "state", NULL, NULL },
@@ -639,6 +760,8 @@ static int load_server(struct ctx *c, yaml_node_t *node)
 		[TLS] = { "tls", NULL, NULL },
 		[LIMITS] = { "limits", NULL, NULL },
 		[MOTD] = { "motd", NULL, NULL },
+		[ACCESS] = { "access", NULL, NULL },
+		[METRICS] = { "metrics", NULL, NULL },
 	};
 	struct config *cfg = c->cfg;
 	int rc;
@@ -664,7 +787,10 @@ static int load_server(struct ctx *c, yaml_node_t *node)
 	if ((rc = require(c, node, "server", &f[LISTEN])) < 0 ||
 	    (rc = load_listen(c, f[LISTEN].value, "server.listen")) < 0 ||
 	    (rc = load_tls(c, present(&f[TLS]) ? f[TLS].value : NULL, "server.tls")) < 0 ||
-	    (rc = load_limits(c, present(&f[LIMITS]) ? f[LIMITS].value : NULL, "server.limits")) < 0)
+	    (rc = load_limits(c, present(&f[LIMITS]) ? f[LIMITS].value : NULL, "server.limits")) < 0 ||
+	    (rc = load_access(c, present(&f[ACCESS]) ? f[ACCESS].value : NULL, "server.access")) < 0 ||
+	    (rc = load_metrics(c, present(&f[METRICS]) ? f[METRICS].value : NULL,
+			       "server.metrics")) < 0)
 		return rc;
 	if (present(&f[MOTD]) &&
 	    (rc = get_string(c, f[MOTD].value, "server.motd", CONFIG_MAX_MOTD, &cfg->motd)) < 0)
@@ -839,6 +965,27 @@ static int get_wildmat(struct ctx *c, const yaml_node_t *node, const char *path,
 }
 
 /*
+ * Read a user name (node at path) into a new allocation *out: not empty, at
+ * most CONFIG_MAX_USER bytes, no spaces or control characters, since it
+ * travels as one AUTHINFO USER argument (RFC 4643 §2.3, RFC 3977 §3.1).
+ */
+static int get_user(struct ctx *c, const yaml_node_t *node, const char *path, char **out)
+{
+	const unsigned char *u;
+	int rc;
+
+	if ((rc = get_string(c, node, path, CONFIG_MAX_USER, out)) < 0)
+		return rc;
+	if ((*out)[0] == '\0')
+		return fail_at(c, node, path, "must not be empty");
+	for (u = (const unsigned char *)*out; *u != '\0'; u++)
+		if (*u <= 0x20 || *u == 0x7f)
+			return fail_at(c, node, path,
+				       "must not contain spaces or control characters");
+	return 0;
+}
+
+/*
  * Read peers[i].identity (node at path, a mapping) into p: exactly one of
  * a client certificate fingerprint, or an AUTHINFO user with its password
  * hash (RFC 4643 §2.3).  A fingerprint or user already claimed by an earlier
@@ -856,7 +1003,6 @@ static int load_identity(struct ctx *c, yaml_node_t *node, const char *path,
 	struct config *cfg = c->cfg;
 	char kp[CONFIG_MAX_KEYPATH];
 	char hex[65], other[65];
-	const unsigned char *u;
 	size_t i;
 	int rc;
 
@@ -886,15 +1032,8 @@ static int load_identity(struct ctx *c, yaml_node_t *node, const char *path,
 	    (rc = require(c, node, path, &f[PASSWORD_HASH])) < 0)
 		return rc;
 	keypath(kp, sizeof(kp), path, "user");
-	if ((rc = get_string(c, f[USER].value, kp, CONFIG_MAX_USER, &p->identity_user)) < 0)
+	if ((rc = get_user(c, f[USER].value, kp, &p->identity_user)) < 0)
 		return rc;
-	/* It travels as one AUTHINFO USER argument (RFC 4643 §2.3, RFC 3977 §3.1). */
-	if (p->identity_user[0] == '\0')
-		return fail_at(c, f[USER].value, kp, "must not be empty");
-	for (u = (const unsigned char *)p->identity_user; *u != '\0'; u++)
-		if (*u <= 0x20 || *u == 0x7f)
-			return fail_at(c, f[USER].value, kp,
-				       "must not contain spaces or control characters");
 	for (i = 0; &cfg->peers[i] != p; i++)
 		if (cfg->peers[i].identity_user != NULL &&
 		    strcmp(cfg->peers[i].identity_user, p->identity_user) == 0)
@@ -1037,11 +1176,119 @@ static int load_peers(struct ctx *c, yaml_node_t *node)
 	return 0;
 }
 
+/*
+ * Check that list node (at path) is a sequence of at most CONFIG_MAX_ROLES
+ * entries and put their number in *n.
+ */
+static int role_list(struct ctx *c, const yaml_node_t *node, const char *path, size_t *n)
+{
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail_at(c, node, path, "expected a list");
+	*n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (*n > CONFIG_MAX_ROLES)
+		return fail_at(c, node, path, "more than %d entries", CONFIG_MAX_ROLES);
+	return 0;
+}
+
+/* Read roles.admins (node at path): a list of unique user names. */
+static int load_admins(struct ctx *c, yaml_node_t *node, const char *path)
+{
+	struct config *cfg = c->cfg;
+	yaml_node_item_t *it;
+	size_t n, i;
+	int rc;
+
+	if ((rc = role_list(c, node, path, &n)) < 0 || n == 0)
+		return rc;
+	cfg->admins = calloc(n, sizeof(*cfg->admins));
+	if (cfg->admins == NULL)
+		return fail_nomem(c);
+	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		char ep[CONFIG_MAX_KEYPATH];
+
+		snprintf(ep, sizeof(ep), "%s[%zu]", path, cfg->nadmins);
+		/* Counted first so that config_release() frees it (calloc left NULL). */
+		if ((rc = get_user(c, e, ep, &cfg->admins[cfg->nadmins++])) < 0)
+			return rc;
+		for (i = 0; i + 1 < cfg->nadmins; i++)
+			if (strcmp(cfg->admins[i], cfg->admins[cfg->nadmins - 1]) == 0)
+				return fail_at(c, e, ep, "duplicate of %s[%zu]", path, i);
+	}
+	return 0;
+}
+
+/*
+ * Read roles.moderators (node at path): a list of { user, groups }, groups a
+ * wildmat of the groups the user moderates.  A user appears once: several
+ * patterns are joined with ',' in one wildmat (RFC 3977 §4.2).
+ */
+static int load_moderators(struct ctx *c, yaml_node_t *node, const char *path)
+{
+	struct config *cfg = c->cfg;
+	yaml_node_item_t *it;
+	size_t n, i;
+	int rc;
+
+	if ((rc = role_list(c, node, path, &n)) < 0 || n == 0)
+		return rc;
+	cfg->moderators = calloc(n, sizeof(*cfg->moderators));
+	if (cfg->moderators == NULL)
+		return fail_nomem(c);
+	for (it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		struct field f[] = { { "user", NULL, NULL }, { "groups", NULL, NULL } };
+		yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+		struct config_moderator *m = &cfg->moderators[cfg->nmoderators++];
+		char ep[CONFIG_MAX_KEYPATH], kp[CONFIG_MAX_KEYPATH];
+
+		snprintf(ep, sizeof(ep), "%s[%zu]", path, cfg->nmoderators - 1);
+		if ((rc = map_fields(c, e, ep, f, MOOT_ARRAY_SIZE(f))) < 0 ||
+		    (rc = require(c, e, ep, &f[0])) < 0)
+			return rc;
+		keypath(kp, sizeof(kp), ep, "user");
+		if ((rc = get_user(c, f[0].value, kp, &m->user)) < 0)
+			return rc;
+		for (i = 0; &cfg->moderators[i] != m; i++)
+			if (strcmp(cfg->moderators[i].user, m->user) == 0)
+				return fail_at(c, f[0].value, kp,
+					       "duplicate of %s[%zu].user (join the wildmats with ',')",
+					       path, i);
+		keypath(kp, sizeof(kp), ep, "groups");
+		if ((rc = require(c, e, ep, &f[1])) < 0 ||
+		    (rc = get_wildmat(c, f[1].value, kp, &m->groups)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Read the roles mapping (node at "roles", NULL when absent: no admins, no moderators). */
+static int load_roles(struct ctx *c, yaml_node_t *node)
+{
+	enum { ADMINS, MODERATORS };
+	struct field f[] = {
+		[ADMINS] = { "admins", NULL, NULL },
+		[MODERATORS] = { "moderators", NULL, NULL },
+	};
+	int rc;
+
+	if (node == NULL)
+		return 0;
+	if ((rc = map_fields(c, node, "roles", f, MOOT_ARRAY_SIZE(f))) < 0)
+		return rc;
+	if (present(&f[ADMINS]) && (rc = load_admins(c, f[ADMINS].value, "roles.admins")) < 0)
+		return rc;
+	if (present(&f[MODERATORS]) &&
+	    (rc = load_moderators(c, f[MODERATORS].value, "roles.moderators")) < 0)
+		return rc;
+	return 0;
+}
+
 /* Walk the document's root along the schema. */
 static int load_root(struct ctx *c)
 {
 	struct field f[] = {
 		{ "server", NULL, NULL }, { "groups", NULL, NULL }, { "peers", NULL, NULL },
+		{ "roles", NULL, NULL },
 	};
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	int rc;
@@ -1054,7 +1301,8 @@ static int load_root(struct ctx *c)
 	    (rc = require(c, root, "", &f[0])) < 0 ||
 	    (rc = load_server(c, f[0].value)) < 0 ||
 	    (rc = load_groups(c, present(&f[1]) ? f[1].value : NULL)) < 0 ||
-	    (rc = load_peers(c, present(&f[2]) ? f[2].value : NULL)) < 0)
+	    (rc = load_peers(c, present(&f[2]) ? f[2].value : NULL)) < 0 ||
+	    (rc = load_roles(c, present(&f[3]) ? f[3].value : NULL)) < 0)
 		return rc;
 	return 0;
 }
@@ -1237,6 +1485,15 @@ void config_release(struct config *cfg)
 		free(p->identity_password_hash);
 	}
 	free(cfg->peers);
+	free(cfg->metrics_address);
+	for (i = 0; i < cfg->nadmins; i++)
+		free(cfg->admins[i]);
+	free(cfg->admins);
+	for (i = 0; i < cfg->nmoderators; i++) {
+		free(cfg->moderators[i].user);
+		free(cfg->moderators[i].groups);
+	}
+	free(cfg->moderators);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

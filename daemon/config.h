@@ -46,6 +46,18 @@ struct config_peer {
 	int window;		/* outstanding streaming commands, default 64 (1..1024) */
 };
 
+/* Who may read and post (server.access). */
+enum access {
+	ACCESS_OPEN = 0,		/* anyone */
+	ACCESS_AUTHENTICATED = 1,	/* members after AUTHINFO (RFC 4643) */
+};
+
+/* A moderator of the groups matching a wildmat (roles.moderators). */
+struct config_moderator {
+	char *user;
+	char *groups;		/* wildmat */
+};
+
 struct config {
 	char *file;			/* path read, or "(default)" for the embedded text */
 	char *pathhost;			/* this instance's Path/Xref name */
@@ -64,6 +76,20 @@ struct config {
 	long max_article_bytes;		/* default 1000000 */
 	long idle_timeout_s;		/* default 600 */
 	char *motd;			/* LIST MOTD text, NULL when none */
+	enum access access_read;	/* server.access.read, default open */
+	enum access access_post;	/* server.access.post, default authenticated */
+	long max_connections_per_address; /* limits, default 64 */
+	long command_timeout_s;		/* a command line or article must be finished
+					   within this many seconds (slowloris), default 60 */
+	long posts_per_hour_user;	/* limits; 0 = unlimited; default 60 */
+	long posts_per_hour_address;	/* limits; 0 = unlimited; default 120 */
+	char *metrics_address;		/* server.metrics.address "127.0.0.1:9119", or NULL */
+	char metrics_host[64];		/* parsed (numeric, loopback or any) */
+	int metrics_port;
+	char **admins;			/* roles.admins: user names */
+	size_t nadmins;
+	struct config_moderator *moderators;	/* roles.moderators */
+	size_t nmoderators;
 	struct config_group *groups;
 	size_t ngroups;
 	struct config_peer *peers;

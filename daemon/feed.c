@@ -79,7 +79,7 @@ struct feed {
 	struct offer *win;		/* ring of offers awaiting their reply */
 	size_t whead, wlen, wcap;
 	uint64_t sent, refused, duplicates;
-	char last_error[160];
+	char last_error[400];
 };
 
 static struct feed *feeds_of(struct mootd *d);

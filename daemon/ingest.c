@@ -44,6 +44,12 @@ struct pending {
 	struct buf names;		/* every Newsgroups name, NUL-separated */
 	struct buf path;		/* the final Path value, NUL-terminated */
 	struct buf feeds;		/* peers to queue it for, NUL-separated */
+	struct buf poster;		/* the From address, lower-cased ("" if none) */
+	char root[MOOT_MAX_MSGID + 1];	/* first References id, "" for a thread starter */
+	char parent[MOOT_MAX_MSGID + 1];	/* last References id */
+	char cancel[MOOT_MAX_MSGID + 1];	/* Control: cancel target, or "" */
+	int64_t cancel_id;		/* its article id here, 0 when absent */
+	int control;			/* a control article: stored, sent on, numbered nowhere */
 	ingest_cb cb;			/* NULL once the session went away */
 	void *arg;
 	int status;
@@ -66,6 +72,7 @@ static void pending_free(struct pending *p)
 	buf_release(&p->names);
 	buf_release(&p->path);
 	buf_release(&p->feeds);
+	buf_release(&p->poster);
 	free(p);
 }
 
@@ -99,16 +106,18 @@ static int ng_one(void *arg, const char *name, size_t len)
 
 	buf_append(&c->p->names, name, len);
 	buf_append(&c->p->names, "", 1);
+	if (c->p->control)
+		return 0;	/* sent on, numbered nowhere */
 	if (g != NULL && c->peer != NULL && !wildmat_match(c->peer->accept, g->name))
 		g = NULL;	/* a group we do not take from this peer */
 	if (g == NULL || !g->active) {
 		c->unknown++;
-		return c->source == INGEST_POST ? MOOT_ENOTFOUND : 0;
+		return c->source == INGEST_PEER ? 0 : MOOT_ENOTFOUND;
 	}
 	for (i = 0; i < c->p->ngroups; i++)
 		if (c->p->groups[i] == g)
 			return 0;	/* "a,a" numbers once */
-	if (c->source == INGEST_POST && g->posting == POSTING_NO) {
+	if (c->source != INGEST_PEER && g->posting == POSTING_NO) {
 		c->why = "Posting not allowed to that group";
 		return MOOT_EINVAL;
 	}
@@ -125,7 +134,7 @@ static int ng_one(void *arg, const char *name, size_t len)
 }
 
 /* A new Message-ID: <time.random@pathhost> (RFC 5536 §3.1.3). */
-static void make_msgid(struct mootd *d, char *out, size_t outlen)
+void ingest_make_msgid(struct mootd *d, char *out, size_t outlen)
 {
 	unsigned char r[8] = { 0 };
 	unsigned long long v = 0;
@@ -174,7 +183,7 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 	int k;
 
 	buf_puts(&p->path, d->cfg.pathhost);
-	if (source == INGEST_POST) {
+	if (source != INGEST_PEER) {
 		/* RFC 5537 §3.2.1: the injecting agent's POSTED keyword. */
 		buf_puts(&p->path, "!.POSTED!not-for-mail");
 	} else {
@@ -191,7 +200,7 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 	date_format_rfc5322(now, date, sizeof(date));
 	if (article_get(a, "Date") == NULL)
 		buf_printf(&p->head, "Date: %s\r\n", date);
-	if (source == INGEST_POST)
+	if (source != INGEST_PEER)
 		buf_printf(&p->head, "Injection-Date: %s\r\n", date);
 
 	/* Overview values, from the final headers. */
@@ -266,12 +275,174 @@ static void choose_feeds(struct mootd *d, struct pending *p)
 	}
 }
 
+/* Message-ID: the article's own (checked against the one offered), or a new one. */
+static int take_msgid(struct mootd *d, struct pending *p, const struct article *a,
+		      const char *offered, const char **why)
+{
+	const struct article_header *h = article_get(a, "Message-ID");
+
+	if (h) {
+		if (h->value_len > MOOT_MAX_MSGID) {
+			*why = "Message-ID too long";
+			return MOOT_EPROTO;
+		}
+		memcpy(p->msgid, h->value, h->value_len);
+		p->msgid[h->value_len] = '\0';
+	} else {
+		ingest_make_msgid(d, p->msgid, sizeof(p->msgid));
+	}
+	if (offered && strcmp(offered, p->msgid) != 0) {
+		*why = "Message-ID differs from the one offered";
+		return MOOT_EPROTO;
+	}
+	return 0;
+}
+
+/* Date: parseable and not more than a day ahead; sets posted and arrived. */
+static int take_date(struct pending *p, const struct article *a, const char **why)
+{
+	const struct article_header *h = article_get(a, "Date");
+
+	p->arrived = mootd_now();
+	p->posted = p->arrived;
+	if (h && date_parse_rfc5322(h->value, h->value_len, &p->posted) != 0) {
+		*why = "Invalid Date header";
+		return MOOT_EPROTO;
+	}
+	if (p->posted > p->arrived + MAX_FUTURE_S) {
+		*why = "Date is in the future";
+		return MOOT_EPROTO;
+	}
+	return 0;
+}
+
+/* The injecting site of the article with id article_id, into out. */
+static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t outlen);
+
+/*
+ * A control article (RFC 5537 §5): only "cancel" is acted on, and only when
+ * local (XCANCEL, already authorized) or, from a peer, when the cancel was
+ * injected where the original was (DESIGN.md, Community management).
+ * Readers may not post control articles directly.
+ */
+static int take_control(struct mootd *d, struct pending *p, const struct article *a, int source,
+			const char **why)
+{
+	const struct article_header *h = article_get(a, "Control");
+	const struct article_header *path;
+	const char *v, *origin;
+	size_t n, origin_len;
+	char orig[256];
+
+	if (h == NULL)
+		return 0;
+	if (source == INGEST_POST) {
+		*why = "Control messages are not accepted from readers (use XCANCEL)";
+		return MOOT_EINVAL;
+	}
+	p->control = 1;
+	v = h->value;
+	n = h->value_len;
+	if (n < 7 || strncasecmp(v, "cancel", 6) != 0 || (v[6] != ' ' && v[6] != '\t'))
+		return 0;	/* other control messages are passed on, not acted on */
+	v += 7;
+	n -= 7;
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n > MOOT_MAX_MSGID || !article_msgid_valid(v, n)) {
+		*why = "Invalid cancel target";
+		return MOOT_EPROTO;
+	}
+	memcpy(p->cancel, v, n);
+	p->cancel[n] = '\0';
+	if (store_msgid_get(d->store, p->cancel, &p->cancel_id) != 0)
+		p->cancel_id = 0;	/* not here (yet): passed on only */
+	if (source != INGEST_PEER || p->cancel_id == 0)
+		return 0;
+	path = article_get(a, "Path");
+	if (stored_origin(d, p->cancel_id, orig, sizeof(orig)) != 0 ||
+	    article_path_origin(path->value, path->value_len, &origin, &origin_len) != 0 ||
+	    strlen(orig) != origin_len || strncasecmp(orig, origin, origin_len) != 0) {
+		log_warn("ingest: cancel of %s ignored: not from the article's origin", p->cancel);
+		*why = "Cancel not from the article's origin";
+		return MOOT_EINVAL;
+	}
+	return 0;
+}
+
+/* Who posted and which thread it belongs to: for the community figures. */
+static void take_thread(struct pending *p, const struct article *a)
+{
+	const struct article_header *h = article_get(a, "From");
+	const char *id;
+	size_t pos = 0, len;
+
+	if (article_from_address(h->value, h->value_len, &p->poster) != 0)
+		buf_clear(&p->poster);
+	buf_append(&p->poster, "", 0);
+	h = article_get(a, "References");
+	if (h == NULL)
+		return;
+	while (article_next_msgid(h->value, h->value_len, &pos, &id, &len)) {
+		if (len > MOOT_MAX_MSGID)
+			continue;
+		if (p->root[0] == '\0') {
+			memcpy(p->root, id, len);
+			p->root[len] = '\0';
+		}
+		memcpy(p->parent, id, len);
+		p->parent[len] = '\0';
+	}
+}
+
+/* A peer's article: it must name a configured peer and not have been here. */
+static int check_transit(struct mootd *d, struct pending *p, const struct article *a,
+			 const char *peer, struct ng_ctx *ng, const char **why)
+{
+	const struct article_header *h = article_get(a, "Path");
+
+	ng->peer = peer ? config_peer_find(&d->cfg, peer) : NULL;
+	if (ng->peer == NULL) {
+		*why = "Unknown peer";
+		return MOOT_EINVAL;
+	}
+	buf_clear(&p->path);
+	article_unfold(h->value, h->value_len, &p->path);
+	if (path_has(p->path.data ? p->path.data : "", d->cfg.pathhost)) {
+		*why = "Already seen here (our name is in Path)";
+		return MOOT_EINVAL;
+	}
+	buf_clear(&p->path);
+	return 0;
+}
+
+/* Newsgroups: every group must exist and take it (for peers: the wanted ones). */
+static int take_groups(struct pending *p, const struct article *a, int source,
+		       struct ng_ctx *ng, const char **why)
+{
+	const struct article_header *h = article_get(a, "Newsgroups");
+	int rc;
+
+	ng->approved = article_get(a, "Approved") != NULL;
+	rc = article_newsgroups(h->value, h->value_len, ng_one, ng);
+	if (rc == MOOT_ENOTFOUND) {
+		*why = "No such newsgroup";
+	} else if (rc != 0) {
+		*why = ng->why ? ng->why : "Invalid Newsgroups header";
+	} else if (p->ngroups == 0 && !p->control) {
+		*why = source == INGEST_PEER ? "No wanted newsgroup" : "No such newsgroup";
+		rc = MOOT_ENOTFOUND;
+	}
+	return rc;
+}
+
 /* Check the article and fill p; returns 0 or an error with *why. */
 static int prepare(struct mootd *d, struct pending *p, int source, const char *peer,
 		   const char *offered, const char **why)
 {
 	struct article *a = malloc(sizeof(*a));
-	const struct article_header *h;
 	struct ng_ctx ng = { d, p, source, NULL, 0, 0, NULL };
 	int rc, i;
 
@@ -279,64 +450,17 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char *p
 		return MOOT_ENOMEM;
 	rc = article_parse(p->art.data, p->art.len, a, why);
 	if (rc == 0)
-		rc = source == INGEST_POST ? article_check_post(a, why) : article_check_transit(a, why);
-	if (rc != 0)
-		goto out;
-	h = article_get(a, "Message-ID");
-	if (h) {
-		if (h->value_len > MOOT_MAX_MSGID) {
-			*why = "Message-ID too long";
-			rc = MOOT_EPROTO;
-			goto out;
-		}
-		memcpy(p->msgid, h->value, h->value_len);
-		p->msgid[h->value_len] = '\0';
-	} else {
-		make_msgid(d, p->msgid, sizeof(p->msgid));
-	}
-	if (offered && strcmp(offered, p->msgid) != 0) {
-		*why = "Message-ID differs from the one offered";
-		rc = MOOT_EPROTO;
-		goto out;
-	}
-	if (source == INGEST_PEER) {
-		ng.peer = peer ? config_peer_find(&d->cfg, peer) : NULL;
-		h = article_get(a, "Path");
-		buf_clear(&p->path);
-		article_unfold(h->value, h->value_len, &p->path);
-		if (ng.peer == NULL || path_has(p->path.data ? p->path.data : "", d->cfg.pathhost)) {
-			*why = ng.peer ? "Already seen here (our name is in Path)" : "Unknown peer";
-			rc = MOOT_EINVAL;
-			goto out;
-		}
-		buf_clear(&p->path);
-	}
-	p->arrived = mootd_now();
-	h = article_get(a, "Date");
-	p->posted = p->arrived;
-	if (h && date_parse_rfc5322(h->value, h->value_len, &p->posted) != 0) {
-		*why = "Invalid Date header";
-		rc = MOOT_EPROTO;
-		goto out;
-	}
-	if (p->posted > p->arrived + MAX_FUTURE_S) {
-		*why = "Date is in the future";
-		rc = MOOT_EPROTO;
-		goto out;
-	}
-	ng.approved = article_get(a, "Approved") != NULL;
-	h = article_get(a, "Newsgroups");
-	rc = article_newsgroups(h->value, h->value_len, ng_one, &ng);
-	if (rc == 0 && p->ngroups == 0 && source == INGEST_PEER)
-		*why = "No wanted newsgroup";
-	if (rc == MOOT_ENOTFOUND)
-		*why = "No such newsgroup";
-	else if (rc != 0)
-		*why = ng.why ? ng.why : "Invalid Newsgroups header";
-	if (rc == 0 && p->ngroups == 0) {
-		*why = "No such newsgroup";
-		rc = MOOT_ENOTFOUND;
-	}
+		rc = source == INGEST_PEER ? article_check_transit(a, why) : article_check_post(a, why);
+	if (rc == 0)
+		rc = take_msgid(d, p, a, offered, why);
+	if (rc == 0 && source == INGEST_PEER)
+		rc = check_transit(d, p, a, peer, &ng, why);
+	if (rc == 0)
+		rc = take_date(p, a, why);
+	if (rc == 0)
+		rc = take_control(d, p, a, source, why);
+	if (rc == 0)
+		rc = take_groups(p, a, source, &ng, why);
 	if (rc != 0)
 		goto out;
 	rc = store_msgid_seen(d->store, p->msgid);
@@ -349,6 +473,7 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char *p
 		*why = "Storage failure";
 		goto out;
 	}
+	take_thread(p, a);
 	for (i = 0; i < p->ngroups; i++)
 		p->numbers[i] = p->groups[i]->next++;
 	p->body = a->body;
@@ -363,6 +488,38 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char *p
 	choose_feeds(d, p);
 out:
 	free(a);
+	return rc;
+}
+
+/* store_article_get callback: the origin of the stored article's Path. */
+static int origin_of(void *arg, const char *msgid, const char *head, size_t head_len,
+		     const char *body, size_t body_len)
+{
+	struct buf *out = arg;
+	struct article *a = malloc(sizeof(*a));
+	const struct article_header *h;
+	const char *why, *o;
+	size_t olen;
+
+	if (a == NULL)
+		return MOOT_ENOMEM;
+	if (article_parse(head, head_len, a, &why) == 0 && (h = article_get(a, "Path")) != NULL &&
+	    article_path_origin(h->value, h->value_len, &o, &olen) == 0)
+		buf_append(out, o, olen);
+	free(a);
+	return 0;
+}
+
+static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t outlen)
+{
+	struct buf b = { 0 };
+	int rc = store_article_get(d->store, article_id, STORE_HEAD, origin_of, &b);
+
+	if (rc == 0 && (b.len == 0 || b.len >= outlen))
+		rc = MOOT_ENOTFOUND;
+	if (rc == 0)
+		memcpy(out, b.data, b.len + 1);
+	buf_release(&b);
 	return rc;
 }
 
@@ -414,8 +571,35 @@ int ingest_article(struct mootd *d, int source, const char *peer, const char *of
 	return 0;
 }
 
-/* Write one article and its numbering; MOOT_EEXIST skips just this one. */
-static int write_one(struct store *st, struct pending *p)
+/* New marks of a group whose article was cancelled, applied after commit. */
+struct unmark {
+	int64_t group_id, low, count;
+};
+
+struct cancel_ctx {
+	struct unmark *u;
+	size_t n, cap;
+};
+
+static int cancelled_marks(void *arg, int64_t group_id, int64_t low, int64_t count)
+{
+	struct cancel_ctx *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct unmark *u = realloc(c->u, cap * sizeof(*u));
+		if (u == NULL)
+			return MOOT_ENOMEM;
+		c->u = u;
+		c->cap = cap;
+	}
+	c->u[c->n++] = (struct unmark){ group_id, low, count };
+	return 0;
+}
+
+/* Write one article, its numbering, its feeds and its figures; a cancel
+ * removes its target.  MOOT_EEXIST skips just this one. */
+static int write_one(struct store *st, struct pending *p, struct cancel_ctx *cc)
 {
 	struct store_article sa = {
 		.msgid = p->msgid, .arrived = p->arrived, .posted = p->posted,
@@ -423,6 +607,9 @@ static int write_one(struct store *st, struct pending *p)
 		.date = p->date, .refs = p->refs, .xref = p->xref,
 		.head = p->head.data, .head_len = p->head.len,
 		.body = p->body, .body_len = p->body_len,
+		.poster = p->poster.data ? p->poster.data : "",
+		.root = p->root[0] ? p->root : NULL,
+		.parent = p->parent[0] ? p->parent : NULL,
 	};
 	const char *name;
 	int64_t id;
@@ -436,11 +623,25 @@ static int write_one(struct store *st, struct pending *p)
 		if (rc != 0)
 			return rc;
 	}
+	/* The figures count an article once, in its first group. */
+	if (p->ngroups > 0) {
+		rc = store_stats_record(st, p->groups[0]->id, id, sa.poster, sa.root, p->arrived);
+		if (rc != 0)
+			return rc;
+	}
 	/* Queued for peers in the same transaction: nothing is lost between. */
 	for (name = p->feeds.data; name && name < p->feeds.data + p->feeds.len; name += strlen(name) + 1) {
 		rc = store_outq_add(st, name, id);
 		if (rc != 0)
 			return rc;
+	}
+	if (p->cancel_id) {
+		rc = store_article_remove(st, p->cancel_id, p->arrived, cancelled_marks, cc);
+		if (rc == MOOT_ENOTFOUND)
+			rc = 0;	/* cancelled twice in one batch */
+		if (rc != 0)
+			return rc;
+		log_info("ingest: %s cancelled by %s", p->cancel, p->msgid);
 	}
 	return 0;
 }
@@ -470,6 +671,7 @@ static void commit_batch(struct ingest *in)
 	struct mootd *d = in->d;
 	struct pending **batch = in->batch;
 	size_t n = in->n, i, nm = 0, cap;
+	struct cancel_ctx cc = { NULL, 0, 0 };
 	struct marks *m;
 	int rc = 0;
 	int j;
@@ -487,7 +689,7 @@ static void commit_batch(struct ingest *in)
 		rc = MOOT_ESTORE;
 	for (i = 0; i < n && rc == 0; i++) {
 		struct pending *p = batch[i];
-		p->status = write_one(d->store, p);
+		p->status = write_one(d->store, p, &cc);
 		if (p->status == MOOT_EEXIST)
 			continue;
 		if (p->status != 0) {
@@ -520,6 +722,14 @@ static void commit_batch(struct ingest *in)
 			m[i].g->high = m[i].high;
 			m[i].g->count = m[i].count;
 		}
+		/* Cancels come after: their marks are the final ones. */
+		for (i = 0; i < cc.n; i++) {
+			struct group *g = groups_by_id(d, cc.u[i].group_id);
+			if (g) {
+				g->low = cc.u[i].low;
+				g->count = cc.u[i].count;
+			}
+		}
 		for (i = 0; i < n; i++) {
 			const char *name, *end = batch[i]->feeds.data + batch[i]->feeds.len;
 			if (batch[i]->status != 0)
@@ -539,6 +749,7 @@ static void commit_batch(struct ingest *in)
 									: "Storage failure");
 		pending_free(p);
 	}
+	free(cc.u);
 	free(m);
 	free(batch);
 }
@@ -580,6 +791,11 @@ void ingest_free(struct mootd *d)
 	commit_batch(in);
 	d->ingest = NULL;
 	uv_close((uv_handle_t *)&in->idle, on_idle_closed);
+}
+
+int ingest_pending(struct mootd *d, const char *msgid)
+{
+	return d->ingest != NULL && in_batch(d->ingest, msgid);
 }
 
 void ingest_forget(struct mootd *d, void *arg)

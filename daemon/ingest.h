@@ -15,6 +15,9 @@ struct mootd;
 enum ingest_source {
 	INGEST_POST = 0,	/* a reader's POST: we inject (RFC 5537 §3.5) */
 	INGEST_PEER = 1,	/* transit from a peer (RFC 5537 §3.6) */
+	INGEST_LOCAL = 2,	/* made by the server itself (a cancel from XCANCEL, an
+				   approved article): injected like a post, may be a
+				   control article */
 };
 
 /* Result of a queued article: status 0 stored; MOOT_EEXIST duplicate;
@@ -37,8 +40,14 @@ void ingest_free(struct mootd *d);
 int ingest_article(struct mootd *d, int source, const char *peer, const char *offered,
 		   struct buf *art, ingest_cb cb, void *arg, const char **why);
 
+/* 1 if an article with msgid is queued and not yet committed. */
+int ingest_pending(struct mootd *d, const char *msgid);
+
 /* Forget callbacks for arg (its session closed); their articles still commit. */
 void ingest_forget(struct mootd *d, void *arg);
+
+/* A new Message-ID "<time.random@pathhost>" into out (>= MOOT_MAX_MSGID + 1). */
+void ingest_make_msgid(struct mootd *d, char *out, size_t outlen);
 
 /* Commit the pending batch now (used at shutdown). */
 void ingest_flush(struct mootd *d);

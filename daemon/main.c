@@ -19,6 +19,8 @@
 
 #include "../proto/moot.h"
 #include "../proto/tls.h"
+#include "auth.h"
+#include "community.h"
 #include "feed.h"
 #include "ingest.h"
 #include "listen.h"
@@ -58,7 +60,10 @@ static void usage(FILE *f)
 		"       mootd -t [-c FILE]   check the configuration and exit\n"
 		"       mootd -f [-c FILE]   print this server's certificate fingerprints (generating\n"
 		"                            missing certificates), for partners' identity settings\n"
-		"       mootd -V             print the version\n");
+		"       mootd -V             print the version\n"
+		"       mootd [-c FILE] user add NAME [--role member|moderator|admin] [--address ADDR]\n"
+		"                            add a member; the password is read from standard input\n"
+		"       mootd [-c FILE] user passwd NAME | disable NAME | enable NAME | list\n");
 }
 
 /* Load the configuration named by path (NULL: the embedded default). */
@@ -149,6 +154,103 @@ static int print_fingerprints(struct config *cfg)
 	if (tls_file_fingerprint(cfg->tls_client_certificate, fp, sizeof(fp)) == 0)
 		printf("client %s %s\n", fp, cfg->tls_client_certificate);
 	return 0;
+}
+
+/* Read one line (the password) from standard input, without its newline. */
+static int read_password(char *out, size_t outlen)
+{
+	size_t n;
+
+	if (fgets(out, (int)outlen, stdin) == NULL)
+		return -1;
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+static int print_user(void *arg, const struct store_user *u)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\t%s\n", u->name, u->role, u->address[0] ? u->address : "-",
+	       u->disabled ? "disabled" : "enabled");
+	return 0;
+}
+
+/* mootd user ...: manage members in the store (the daemon may be running). */
+static int user_command(struct config *cfg, int argc, char **argv)
+{
+	char path[4096], err[512], pw[512], hash[256];
+	const char *role = "member", *address = "";
+	struct store *st = NULL;
+	int rc = 1, i;
+
+	if (argc < 1)
+		goto usage;
+	if (make_dirs(cfg->state) != 0) {
+		fprintf(stderr, "mootd: cannot create state folder '%s'\n", cfg->state);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/moot.db", cfg->state);
+	if (store_open(path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mootd: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[0], "list") == 0 && argc == 1) {
+		rc = store_users_each(st, print_user, NULL) == 0 ? 0 : 1;
+	} else if (strcmp(argv[0], "add") == 0 && argc >= 2) {
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+				role = argv[++i];
+			else if (strcmp(argv[i], "--address") == 0 && i + 1 < argc)
+				address = argv[++i];
+			else
+				goto usage;
+		}
+		if (auth_role_parse(role) == ROLE_NONE) {
+			fprintf(stderr, "mootd: unknown role '%s' (member, moderator, admin)\n", role);
+			goto out;
+		}
+		if (strlen(argv[1]) >= 64 || strpbrk(argv[1], " \t\r\n") || argv[1][0] == '\0') {
+			fprintf(stderr, "mootd: a user name is 1 to 63 characters without blanks\n");
+			goto out;
+		}
+		if (read_password(pw, sizeof(pw)) != 0 || tls_password_hash(pw, hash, sizeof(hash)) != 0) {
+			fprintf(stderr, "mootd: no password on standard input\n");
+			goto out;
+		}
+		rc = store_user_add(st, argv[1], hash, role, address, mootd_now());
+		if (rc == MOOT_EEXIST)
+			fprintf(stderr, "mootd: user '%s' exists\n", argv[1]);
+		else if (rc == 0)
+			printf("added %s (%s)\n", argv[1], role);
+		rc = rc ? 1 : 0;
+	} else if (strcmp(argv[0], "passwd") == 0 && argc == 2) {
+		if (read_password(pw, sizeof(pw)) != 0 || tls_password_hash(pw, hash, sizeof(hash)) != 0) {
+			fprintf(stderr, "mootd: no password on standard input\n");
+			goto out;
+		}
+		rc = store_user_set_password(st, argv[1], hash);
+		if (rc == MOOT_ENOTFOUND)
+			fprintf(stderr, "mootd: no user '%s'\n", argv[1]);
+		rc = rc ? 1 : 0;
+	} else if ((strcmp(argv[0], "disable") == 0 || strcmp(argv[0], "enable") == 0) && argc == 2) {
+		rc = store_user_set_disabled(st, argv[1], argv[0][0] == 'd');
+		if (rc == MOOT_ENOTFOUND)
+			fprintf(stderr, "mootd: no user '%s'\n", argv[1]);
+		else if (rc == 0)
+			printf("%sd %s\n", argv[0], argv[1]);
+		rc = rc ? 1 : 0;
+	} else {
+		goto usage;
+	}
+out:
+	memset(pw, 0, sizeof(pw));
+	store_close(st);
+	return rc;
+usage:
+	store_close(st);
+	usage(stderr);
+	return 2;
 }
 
 /* SIGHUP: re-read the file; on any error keep the configuration in force. */
@@ -267,6 +369,10 @@ static int start(struct mootd *d)
 		log_err("cannot sync groups with the store");
 		return 1;
 	}
+	if (auth_init(d) != 0 || community_init(d) != 0) {
+		log_err("cannot start: out of memory");
+		return 1;
+	}
 	if (ingest_init(d) != 0 || listen_start(d, err, sizeof(err)) != 0) {
 		log_err("%s", err);
 		return 1;
@@ -297,7 +403,8 @@ int main(int argc, char **argv)
 	int check = 0, fingerprints = 0, opt, rc;
 
 	memset(&d, 0, sizeof(d));
-	while ((opt = getopt(argc, argv, "c:tfhV")) != -1) {
+	/* '+': options stop at the first word (mootd user add NAME --role x). */
+	while ((opt = getopt(argc, argv, "+c:tfhV")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
@@ -319,12 +426,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc && strcmp(argv[optind], "user") != 0) {
 		usage(stderr);
 		return 2;
 	}
 	if (load_config(path, &d.cfg) != 0)
 		return 1;
+	if (optind != argc) {
+		rc = user_command(&d.cfg, argc - optind - 1, argv + optind + 1);
+		config_release(&d.cfg);
+		return rc;
+	}
 	if (fingerprints) {
 		rc = print_fingerprints(&d.cfg);
 		config_release(&d.cfg);
@@ -350,6 +462,8 @@ int main(int argc, char **argv)
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(d.loop) != 0)
 		log_warn("loop did not close cleanly");
+	auth_free(&d);
+	community_free(&d);
 	store_close(d.store);
 	tls_ctx_free(d.tls);
 	groups_free(&d);

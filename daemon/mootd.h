@@ -17,6 +17,8 @@ struct session;
 struct listener;
 struct ingest;
 struct feed;
+struct auth;
+struct community;
 
 /*
  * One newsgroup as the daemon serves it.  Groups are allocated once and never
@@ -48,6 +50,10 @@ struct mootd {
 	size_t nsessions;
 	struct ingest *ingest;		/* the article intake (ingest.c) */
 	struct feed *feeds;		/* outgoing feeds (feed.c) */
+	struct auth *auth;		/* login failure tracking (auth.c) */
+	struct community *community;	/* rate limits (community.c) */
+	uint64_t login_failures;	/* counters for metrics */
+	uint64_t posts_rejected;
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */
 	uv_signal_t sighup, sigterm, sigint;
 	uv_timer_t drain_timer;		/* SIGTERM: forces the last connections closed */

@@ -42,6 +42,8 @@
 #include "session.h"
 #include "reader.h"
 #include "transit.h"
+#include "auth.h"
+#include "community.h"
 
 /* Overview/header rows produced per chunk of a long reply. */
 #define ROWS_CHUNK 500
@@ -298,6 +300,9 @@ static void cmd_capabilities(struct session *s, struct command *cmd)
 	session_line(s, "NEWNEWS");
 	if (d->tls != NULL && !s->tls_started)
 		session_line(s, "STARTTLS");
+	if (xport_is_tls(&s->x) && s->user[0] == '\0')
+		session_line(s, "AUTHINFO USER");	/* RFC 4643 §2.2: only where it may be used */
+	session_line(s, "XMOOT MOD CANCEL STATS");
 	if (s->peer[0]) {
 		/* RFC 3977 §3.3.2, RFC 4644 §2.1: only for an identified peer. */
 		session_line(s, "IHAVE");
@@ -1243,7 +1248,10 @@ static void cmd_list(struct session *s, struct command *cmd)
 {
 	static const char *const overview_fmt[] = {
 		"Subject:", "From:", "Date:", "Message-ID:", "References:",
-		":bytes", ":lines", "Xref:full",
+		/* RFC 3977 §8.4.2 allows these compatibility names for :bytes and
+		 * :lines; slrn turns XOVER off unless it sees them, and nntplib
+		 * and tin read either. */
+		"Bytes:", "Lines:", "Xref:full",
 	};
 	const char *kw = cmd->argc ? cmd->argv[0] : "ACTIVE";
 	const char *arg = cmd->argc > 1 ? cmd->argv[1] : NULL;
@@ -1382,74 +1390,6 @@ static void cmd_newnews(struct session *s, struct command *cmd)
 	buf_release(&c.out);
 }
 
-/* ---- POST ---- */
-
-/* The 441 text for an ingest result (RFC 3977 §6.3.1.2). */
-static const char *post_reason(int rc, const char *why)
-{
-	switch (rc) {
-	case MOOT_EPROTO:
-		return why ? why : "Article rejected";
-	case MOOT_EEXIST:
-		return "Duplicate message-id";
-	case MOOT_ENOTFOUND:
-		return "No such newsgroup";
-	case MOOT_EINVAL:
-		return "Posting not allowed to that group";
-	case MOOT_ESTORE:
-		return "Storage failure";
-	default:
-		return why ? why : "Posting failed";
-	}
-}
-
-/* ingest_cb: the article's batch committed (or failed); resume the session. */
-static void post_done(void *arg, int status, const char *msgid, const char *why)
-{
-	struct session *s = arg;
-
-	if (status == 0)
-		session_reply(s, 240, "Article received %s", msgid ? msgid : "");
-	else
-		session_reply(s, 441, "%s", post_reason(status, why));
-	session_resume(s);
-}
-
-/* session_article_cb: the article block of a POST is complete. */
-static void post_received(struct session *s, struct buf *art, int status)
-{
-	const char *why = NULL;
-	int rc;
-
-	if (status == MOOT_ETOOBIG) {
-		session_reply(s, 441, "Article too large (limit %ld bytes)",
-			      s->d->cfg.max_article_bytes);
-		return;
-	}
-	if (status != 0) {
-		session_reply(s, 441, "Article not received");
-		return;
-	}
-	rc = ingest_article(s->d, INGEST_POST, NULL, NULL, art, post_done, s, &why);
-	if (rc != 0) {
-		session_reply(s, 441, "%s", post_reason(rc, why));
-		return;
-	}
-	/* The 240 waits for the commit (DESIGN.md: 2xx only after it). */
-	session_wait(s);
-}
-
-/* POST (RFC 3977 §6.3.1). */
-static void cmd_post(struct session *s, struct command *cmd)
-{
-	if (!posting_allowed(s->d)) {
-		session_reply(s, 440, "Posting not permitted");
-		return;
-	}
-	session_reply(s, 340, "Send article to be posted");
-	session_receive_article(s, post_received);
-}
-
 /* ---- STARTTLS, AUTHINFO, transit ---- */
 
 /* STARTTLS (RFC 4642 §2.2). */
@@ -1471,52 +1411,49 @@ static void cmd_starttls(struct session *s, struct command *cmd)
 	(void)session_starttls(s);
 }
 
-/* AUTHINFO (RFC 4643): not yet implemented; never over plaintext. */
-static void cmd_authinfo(struct session *s, struct command *cmd)
-{
-	if (!s->tls_started)
-		session_reply(s, 483, "Encryption required");
-	else
-		session_reply(s, 502, "Authentication not available yet");
-}
-
 /* ---- dispatch ---- */
 
 typedef void (*handler_fn)(struct session *s, struct command *cmd);
+
+#define R 1	/* the command reads articles or groups */
 
 static const struct {
 	const char *verb;
 	handler_fn fn;
 	int min, max;		/* allowed argument counts */
+	int flags;		/* R: needs read access (server.access.read) */
 } commands[] = {
-	{ "ARTICLE", cmd_article, 0, 1 },
-	{ "AUTHINFO", cmd_authinfo, 0, COMMAND_MAX_ARGS },
-	{ "BODY", cmd_body, 0, 1 },
-	{ "CAPABILITIES", cmd_capabilities, 0, 1 },
-	{ "CHECK", transit_check, 0, COMMAND_MAX_ARGS },
-	{ "DATE", cmd_date, 0, 0 },
-	{ "GROUP", cmd_group, 1, 1 },
-	{ "HDR", cmd_hdr, 1, 2 },
-	{ "HEAD", cmd_head, 0, 1 },
-	{ "HELP", cmd_help, 0, 0 },
-	{ "IHAVE", transit_ihave, 0, COMMAND_MAX_ARGS },
-	{ "LAST", cmd_last, 0, 0 },
-	{ "LIST", cmd_list, 0, 2 },
-	{ "LISTGROUP", cmd_listgroup, 0, 2 },
-	{ "MODE", cmd_mode, 1, 1 },
-	{ "NEWGROUPS", cmd_newgroups, 2, 3 },
-	{ "NEWNEWS", cmd_newnews, 3, 4 },
-	{ "NEXT", cmd_next, 0, 0 },
-	{ "OVER", cmd_over, 0, 1 },
-	{ "POST", cmd_post, 0, 0 },
-	{ "QUIT", cmd_quit, 0, 0 },
-	{ "STARTTLS", cmd_starttls, 0, 0 },
-	{ "STAT", cmd_stat, 0, 1 },
-	{ "TAKETHIS", transit_takethis, 0, COMMAND_MAX_ARGS },
-	{ "XGTITLE", cmd_xgtitle, 0, 1 },
-	{ "XHDR", cmd_hdr, 1, 2 },
-	{ "XOVER", cmd_over, 0, 1 },
-	{ "XPAT", cmd_xpat, 3, COMMAND_MAX_ARGS },
+	{ "ARTICLE", cmd_article, 0, 1, R },
+	{ "AUTHINFO", auth_authinfo, 0, COMMAND_MAX_ARGS, 0 },
+	{ "BODY", cmd_body, 0, 1, R },
+	{ "CAPABILITIES", cmd_capabilities, 0, 1, 0 },
+	{ "CHECK", transit_check, 0, COMMAND_MAX_ARGS, 0 },
+	{ "DATE", cmd_date, 0, 0, 0 },
+	{ "GROUP", cmd_group, 1, 1, R },
+	{ "HDR", cmd_hdr, 1, 2, R },
+	{ "HEAD", cmd_head, 0, 1, R },
+	{ "HELP", cmd_help, 0, 0, 0 },
+	{ "IHAVE", transit_ihave, 0, COMMAND_MAX_ARGS, 0 },
+	{ "LAST", cmd_last, 0, 0, R },
+	{ "LIST", cmd_list, 0, 2, R },
+	{ "LISTGROUP", cmd_listgroup, 0, 2, R },
+	{ "MODE", cmd_mode, 1, 1, 0 },
+	{ "NEWGROUPS", cmd_newgroups, 2, 3, R },
+	{ "NEWNEWS", cmd_newnews, 3, 4, R },
+	{ "NEXT", cmd_next, 0, 0, R },
+	{ "OVER", cmd_over, 0, 1, R },
+	{ "POST", community_post, 0, 0, 0 },
+	{ "QUIT", cmd_quit, 0, 0, 0 },
+	{ "STARTTLS", cmd_starttls, 0, 0, 0 },
+	{ "STAT", cmd_stat, 0, 1, R },
+	{ "TAKETHIS", transit_takethis, 0, COMMAND_MAX_ARGS, 0 },
+	{ "XCANCEL", community_xcancel, 1, 1, 0 },
+	{ "XGTITLE", cmd_xgtitle, 0, 1, R },
+	{ "XHDR", cmd_hdr, 1, 2, R },
+	{ "XMOD", community_xmod, 1, COMMAND_MAX_ARGS, 0 },
+	{ "XOVER", cmd_over, 0, 1, R },
+	{ "XPAT", cmd_xpat, 3, COMMAND_MAX_ARGS, R },
+	{ "XSTATS", community_xstats, 0, 2, 0 },
 };
 
 /* Run one parsed command; every path appends exactly one reply (RFC 3977 §3.2). */
@@ -1528,6 +1465,11 @@ void reader_dispatch(struct session *s, struct command *cmd)
 	for (i = 0; i < MOOT_ARRAY_SIZE(commands); i++) {
 		if (strcmp(cmd->verb, commands[i].verb) != 0)
 			continue;
+		if ((commands[i].flags & R) && !auth_may_read(s)) {
+			/* RFC 4643 §2.1: 480 when authentication is needed first. */
+			session_reply(s, 480, "Authentication required");
+			return;
+		}
 		if (cmd->argc < commands[i].min || cmd->argc > commands[i].max) {
 			session_reply(s, 501, "Syntax error: wrong number of arguments");
 			return;

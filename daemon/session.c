@@ -27,6 +27,7 @@
 #include "reader.h"
 #include "session.h"
 #include "transit.h"
+#include "auth.h"
 
 /* A line of article data longer than this is taken in pieces. */
 #define ARTICLE_PIECE (64 * 1024)
@@ -447,6 +448,7 @@ static void on_close(struct xport *x)
 	struct mootd *d = s->d;
 
 	ingest_forget(d, s);
+	auth_session_closed(s);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

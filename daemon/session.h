@@ -75,6 +75,12 @@ struct session {
 	int cont_kind;			/* which reply, for reader.c */
 	char cont_arg[128];		/* e.g. HDR field name / XPAT pattern */
 	char peer[256];			/* the configured peer this session proved to be, or "" */
+	char user[64];			/* the member who authenticated (RFC 4643), or "" */
+	char pending_user[64];		/* AUTHINFO USER given, PASS awaited */
+	int role;			/* enum auth_role of user */
+	char user_address[256];		/* the member's From address, "" when none */
+	struct auth_work *auth_work;	/* a password check in progress, or NULL */
+	int64_t pending_mod;		/* the queued article an XMOD APPROVE is ingesting */
 	int streaming;			/* MODE STREAM accepted (RFC 4644) */
 	char transit_id[MOOT_MAX_MSGID + 1];	/* message-id of the IHAVE/TAKETHIS in progress */
 	int transit_cmd;		/* which of them (transit.c) */

@@ -17,6 +17,13 @@
  * so the caller's strings always outlive the step; bindings are cleared after
  * each use so no statement keeps a pointer into the caller's memory.
  *
+ * Version 3 adds members, the moderation queue, bans, the audit log and the
+ * community health figures.  The figures never scan articles: ingest feeds
+ * three small tables through store_stats_record (activity: posts per group,
+ * day and poster; threads: one row per thread starter with its reply count
+ * and first-reply delay; posters: when each poster was first seen), and
+ * store_stats answers with range scans of their indexes over the window.
+ *
  * Errors are logged as "store: <what>: <sqlite errmsg>" on stderr and
  * returned as MOOT_ESTORE.  Callbacks must not re-enter the function that
  * called them (its statement is still running); other store calls are fine.
@@ -37,8 +44,7 @@
 
 /*
  * Schema migrations: migrations[i] takes user_version i to i + 1.  Append a
- * new string to change the schema (version 2 will add outq, then users,
- * modqueue, bans, events); never edit one that has shipped.
+ * new string to change the schema; never edit one that has shipped.
  */
 static const char *const migrations[] = {
 	/* 0 -> 1: articles, numbering, groups, history (DESIGN.md, Storage) */
@@ -81,10 +87,83 @@ static const char *const migrations[] = {
 	" peer TEXT NOT NULL,"
 	" article_id INTEGER NOT NULL,"
 	" PRIMARY KEY(peer, article_id)) WITHOUT ROWID;",
+	/*
+	 * 2 -> 3: members, moderation queue, bans, audit log, and the figure
+	 * tables (see store_stats_record).  Articles stored before this version
+	 * have NULL poster/root/parent and are not in the figures.
+	 */
+	"ALTER TABLE articles ADD COLUMN poster TEXT;"
+	"ALTER TABLE articles ADD COLUMN root TEXT;"
+	"ALTER TABLE articles ADD COLUMN parent TEXT;"
+	"CREATE TABLE users("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT UNIQUE NOT NULL,"
+	" password_hash TEXT NOT NULL,"
+	" role TEXT NOT NULL,"
+	" address TEXT,"
+	" created INTEGER,"
+	" disabled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE modqueue("
+	" id INTEGER PRIMARY KEY,"
+	" submitted INTEGER,"
+	" user TEXT,"
+	" address TEXT,"
+	" groups TEXT,"
+	" msgid TEXT,"
+	" from_ TEXT,"
+	" subject TEXT,"
+	" article BLOB);"
+	"CREATE TABLE bans("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT,"
+	" target TEXT,"
+	" until INTEGER,"
+	" reason TEXT,"
+	" by_ TEXT,"
+	" created INTEGER);"
+	"CREATE INDEX bans_target ON bans(kind, target);"
+	"CREATE TABLE events("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER,"
+	" kind TEXT,"
+	" actor TEXT,"
+	" subject TEXT,"
+	" detail TEXT);"
+	"CREATE INDEX events_at ON events(at);"
+	/* posts per group, day (arrived / 86400) and poster */
+	"CREATE TABLE activity("
+	" group_id INTEGER NOT NULL,"
+	" day INTEGER NOT NULL,"
+	" poster TEXT NOT NULL,"
+	" posts INTEGER NOT NULL,"
+	" PRIMARY KEY(group_id, day, poster)) WITHOUT ROWID;"
+	/* one row per thread starter; first_reply in seconds from started */
+	"CREATE TABLE threads("
+	" article_id INTEGER PRIMARY KEY,"
+	" group_id INTEGER NOT NULL,"
+	" msgid TEXT NOT NULL,"
+	" started INTEGER NOT NULL,"
+	" replies INTEGER NOT NULL DEFAULT 0,"
+	" first_reply INTEGER);"
+	"CREATE INDEX threads_group ON threads(group_id, started);"
+	"CREATE UNIQUE INDEX threads_msgid ON threads(msgid);"
+	/* the replies already counted, so a crosspost's per-group calls count it once */
+	"CREATE TABLE replies(article_id INTEGER PRIMARY KEY);"
+	"CREATE TABLE posters("
+	" poster TEXT PRIMARY KEY,"
+	" first_seen INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
-/* Per-connection scratch: the article ids one expiry run looks at. */
-#define TEMP_SCHEMA "CREATE TEMP TABLE IF NOT EXISTS expire_ids(id INTEGER PRIMARY KEY);"
+/* Seconds in a day: activity is kept per day, arrived / DAY. */
+#define DAY 86400
+
+/* How many threads store_stats lists (struct store_stats.top). */
+#define TOP_THREADS 5
+
+/* Per-connection scratch: the article ids one expiry run looks at, the groups one store_stats asks for. */
+#define TEMP_SCHEMA \
+	"CREATE TEMP TABLE IF NOT EXISTS expire_ids(id INTEGER PRIMARY KEY);" \
+	"CREATE TEMP TABLE IF NOT EXISTS stat_groups(id INTEGER PRIMARY KEY);"
 
 /* The overview columns, in the order row_over() reads them. */
 #define OVER_COLS \
@@ -94,6 +173,12 @@ static const char *const migrations[] = {
 #define OVER_RANGE_FROM \
 	" FROM numbering n JOIN articles a ON a.id = n.article_id" \
 	" WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 ORDER BY n.number LIMIT ?4"
+
+/* The columns row_user() reads. */
+#define USER_COLS "id, name, password_hash, role, address, created, disabled"
+
+/* The columns row_mod() reads; the article follows as column 8. */
+#define MOD_COLS "id, submitted, user, address, groups, msgid, from_, subject"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -132,6 +217,37 @@ enum stmt_id {
 	ST_OUTQ_NEXT,
 	ST_OUTQ_DELETE,
 	ST_OUTQ_COUNT,
+	ST_USER_ADD,
+	ST_USER_GET,
+	ST_USERS_EACH,
+	ST_USER_SET_DISABLED,
+	ST_USER_SET_PASSWORD,
+	ST_MOD_ADD,
+	ST_MOD_EACH,
+	ST_MOD_EACH_ARTICLE,
+	ST_MOD_GET,
+	ST_MOD_DELETE,
+	ST_BAN_ADD,
+	ST_BAN_REMOVE,
+	ST_BAN_ACTIVE,
+	ST_EVENT_ADD,
+	ST_EVENTS_EACH,
+	ST_REMOVE_HISTORY,
+	ST_REMOVE_NEXT_GROUP,
+	ST_REMOVE_UNNUMBER,
+	ST_REMOVE_OUTQ,
+	ST_REMOVE_ARTICLE,
+	ST_STATS_ACTIVITY,
+	ST_STATS_POSTER,
+	ST_STATS_THREAD,
+	ST_STATS_REPLY_MARK,
+	ST_STATS_REPLY,
+	ST_STATS_GROUPS_CLEAR,
+	ST_STATS_GROUPS_ADD,
+	ST_STATS_POSTS,
+	ST_STATS_THREADS,
+	ST_STATS_RANK,
+	ST_STATS_TOP,
 	ST_COUNT
 };
 
@@ -161,7 +277,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" OR EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
 	[ST_ARTICLE_ADD] =
 		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, from_, subject, date,"
-		" refs, xref, head, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		" refs, xref, head, body, poster, root, parent)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_NUMBER_ADD] = "INSERT INTO numbering(group_id, number, article_id) VALUES(?1, ?2, ?3)",
 	[ST_HISTORY_ADD] =
 		"INSERT INTO history(msgid, seen, state) VALUES(?1, ?2, ?3)"
@@ -214,6 +331,87 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" ORDER BY article_id LIMIT ?3",
 	[ST_OUTQ_DELETE] = "DELETE FROM outq WHERE peer = ?1 AND article_id = ?2",
 	[ST_OUTQ_COUNT] = "SELECT count(*) FROM outq WHERE peer = ?1",
+	[ST_USER_ADD] =
+		"INSERT INTO users(name, password_hash, role, address, created)"
+		" VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_USER_GET] =
+		"SELECT " USER_COLS " FROM users WHERE name = ?1",
+	[ST_USERS_EACH] = "SELECT " USER_COLS " FROM users ORDER BY name",
+	[ST_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE name = ?1",
+	[ST_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+	[ST_MOD_ADD] =
+		"INSERT INTO modqueue(submitted, user, address, groups, msgid, from_, subject, article)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_MOD_EACH] = "SELECT " MOD_COLS ", NULL FROM modqueue ORDER BY submitted, id",
+	[ST_MOD_EACH_ARTICLE] = "SELECT " MOD_COLS ", article FROM modqueue ORDER BY submitted, id",
+	[ST_MOD_GET] = "SELECT " MOD_COLS ", article FROM modqueue WHERE id = ?1",
+	[ST_MOD_DELETE] = "DELETE FROM modqueue WHERE id = ?1",
+	[ST_BAN_ADD] =
+		"INSERT INTO bans(kind, target, until, reason, by_, created)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_BAN_REMOVE] = "DELETE FROM bans WHERE kind = ?1 AND target = ?2",
+	/* Of the bans in force, the one that lasts longest: forever (0) first. */
+	[ST_BAN_ACTIVE] =
+		"SELECT until, reason FROM bans"
+		" WHERE kind = ?1 AND target = ?2 AND (until = 0 OR until > ?3)"
+		" ORDER BY until = 0 DESC, until DESC LIMIT 1",
+	[ST_EVENT_ADD] =
+		"INSERT INTO events(at, kind, actor, subject, detail) VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_EVENTS_EACH] =
+		"SELECT id, at, kind, actor, subject, detail FROM events"
+		" WHERE at >= ?1 ORDER BY at, id",
+	/* Remembered first, while the row still gives the msgid; no row: not found. */
+	[ST_REMOVE_HISTORY] =
+		"INSERT INTO history(msgid, seen, state)"
+		" SELECT msgid, ?2, 'cancelled' FROM articles WHERE id = ?1"
+		" ON CONFLICT(msgid) DO UPDATE SET seen = excluded.seen, state = excluded.state",
+	[ST_REMOVE_NEXT_GROUP] =
+		"SELECT group_id FROM numbering WHERE article_id = ?1 ORDER BY group_id LIMIT 1",
+	[ST_REMOVE_UNNUMBER] = "DELETE FROM numbering WHERE group_id = ?1 AND article_id = ?2",
+	/* outq has no index on article_id: a scan of what peers still owe, done only on cancel. */
+	[ST_REMOVE_OUTQ] = "DELETE FROM outq WHERE article_id = ?1",
+	[ST_REMOVE_ARTICLE] = "DELETE FROM articles WHERE id = ?1",
+	[ST_STATS_ACTIVITY] =
+		"INSERT INTO activity(group_id, day, poster, posts) VALUES(?1, ?2, ?3, 1)"
+		" ON CONFLICT(group_id, day, poster) DO UPDATE SET posts = posts + 1",
+	[ST_STATS_POSTER] =
+		"INSERT INTO posters(poster, first_seen) VALUES(?1, ?2)"
+		" ON CONFLICT(poster) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)",
+	/* The first group recorded wins; the msgid is the stored article's. */
+	[ST_STATS_THREAD] =
+		"INSERT OR IGNORE INTO threads(article_id, group_id, msgid, started, replies)"
+		" SELECT id, ?2, msgid, ?3, 0 FROM articles WHERE id = ?1",
+	[ST_STATS_REPLY_MARK] = "INSERT OR IGNORE INTO replies(article_id) VALUES(?1)",
+	/* Never a negative delay, whatever the clocks said. */
+	[ST_STATS_REPLY] =
+		"UPDATE threads SET replies = replies + 1,"
+		" first_reply = coalesce(first_reply, max(?2 - started, 0))"
+		" WHERE msgid = ?1",
+	[ST_STATS_GROUPS_CLEAR] = "DELETE FROM temp.stat_groups",
+	[ST_STATS_GROUPS_ADD] = "INSERT OR IGNORE INTO temp.stat_groups(id) VALUES(?1)",
+	/*
+	 * Posts, posters and new posters in one pass over the window's activity
+	 * rows (PRIMARY KEY range per group), one posters lookup per poster.
+	 */
+	[ST_STATS_POSTS] =
+		"SELECT count(*), coalesce(sum(a.n), 0), coalesce(sum(p.first_seen >= ?2), 0)"
+		" FROM (SELECT poster, sum(posts) AS n FROM activity"
+		"  WHERE group_id IN (SELECT id FROM temp.stat_groups) AND day >= ?1"
+		"  GROUP BY poster) a"
+		" LEFT JOIN posters p ON p.poster = a.poster",
+	[ST_STATS_THREADS] =
+		"SELECT count(*), count(*) - count(first_reply) FROM threads"
+		" WHERE group_id IN (SELECT id FROM temp.stat_groups) AND started >= ?1",
+	/* The ?2-th (from 0) smallest first-reply delay of the window's answered threads. */
+	[ST_STATS_RANK] =
+		"SELECT first_reply FROM threads"
+		" WHERE group_id IN (SELECT id FROM temp.stat_groups) AND started >= ?1"
+		" AND first_reply IS NOT NULL ORDER BY first_reply LIMIT 1 OFFSET ?2",
+	[ST_STATS_TOP] =
+		"SELECT t.article_id, t.replies, a.subject FROM threads t"
+		" LEFT JOIN articles a ON a.id = t.article_id"
+		" WHERE t.group_id IN (SELECT id FROM temp.stat_groups) AND t.started >= ?1"
+		" AND t.replies > 0 ORDER BY t.replies DESC, t.article_id LIMIT ?2",
 };
 
 struct store {
@@ -559,7 +757,10 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 	    sqlite3_bind_text(s, 9, a->refs ? a->refs : "", -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 10, a->xref, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    bind_blob(s, 11, a->head, a->head_len) != SQLITE_OK ||
-	    bind_blob(s, 12, a->body, a->body_len) != SQLITE_OK) {
+	    bind_blob(s, 12, a->body, a->body_len) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 13, a->poster, -1, SQLITE_STATIC) != SQLITE_OK ||	/* NULL: NULL */
+	    sqlite3_bind_text(s, 14, a->root, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 15, a->parent, -1, SQLITE_STATIC) != SQLITE_OK) {
 		ret = fail(st, "add article: bind");	/* e.g. SQLITE_TOOBIG */
 		done(s);
 		return ret;
@@ -838,13 +1039,36 @@ int store_outq_count(struct store *st, const char *peer, int64_t *count)
 	return one_int(st, ST_OUTQ_COUNT, "outq count", count);
 }
 
+/*
+ * Recount group_id's low and count from its numbering and write them with
+ * high (which never goes down).  0 or MOOT_ESTORE.
+ */
+static int group_marks(struct store *st, int64_t group_id, int64_t high, int64_t *low, int64_t *count)
+{
+	sqlite3_stmt *s = st->stmt[ST_EXPIRE_MARKS];
+	int rc, ret;
+
+	sqlite3_bind_int64(s, 1, group_id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		ret = fail(st, "group marks");
+		done(s);
+		return ret;
+	}
+	/* RFC 3977 §6.1.1.2: an empty group reports low = high + 1. */
+	*low = sqlite3_column_type(s, 0) == SQLITE_NULL ? high + 1 : sqlite3_column_int64(s, 0);
+	*count = sqlite3_column_int64(s, 1);
+	done(s);
+	return store_group_set_marks(st, group_id, *low, high, *count);
+}
+
 /* The expiry steps of store_expire_group inside its transaction; 0 or an error. */
 static int expire(struct store *st, int64_t group_id, int64_t cutoff,
 		  int64_t *low, int64_t *count, int64_t *expired)
 {
 	sqlite3_stmt *s;
 	int64_t high;
-	int rc, ret;
+	int ret;
 
 	sqlite3_bind_int64(st->stmt[ST_GROUP_HIGH], 1, group_id);
 	ret = one_int(st, ST_GROUP_HIGH, "expire: read group", &high);
@@ -871,20 +1095,7 @@ static int expire(struct store *st, int64_t group_id, int64_t cutoff,
 	    (ret = run(st, ST_EXPIRE_DELETE, "expire: delete")) < 0 ||
 	    (ret = run(st, ST_EXPIRE_CLEAR, "expire: clear")) < 0)
 		return ret;
-
-	s = st->stmt[ST_EXPIRE_MARKS];
-	sqlite3_bind_int64(s, 1, group_id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		ret = fail(st, "expire: marks");
-		done(s);
-		return ret;
-	}
-	/* RFC 3977 §6.1.1.2: an empty group reports low = high + 1. */
-	*low = sqlite3_column_type(s, 0) == SQLITE_NULL ? high + 1 : sqlite3_column_int64(s, 0);
-	*count = sqlite3_column_int64(s, 1);
-	done(s);
-	return store_group_set_marks(st, group_id, *low, high, *count);
+	return group_marks(st, group_id, high, low, count);
 }
 
 /*
@@ -912,6 +1123,548 @@ int store_expire_group(struct store *st, int64_t group_id, int64_t cutoff,
 	*count = c;
 	*expired = e;
 	return 0;
+}
+
+/* ---- members ---- */
+
+/* Fill u from the current row of a USER_COLS statement. */
+static void row_user(sqlite3_stmt *s, struct store_user *u)
+{
+	u->id = sqlite3_column_int64(s, 0);
+	u->name = text(s, 1);
+	u->password_hash = text(s, 2);
+	u->role = text(s, 3);
+	u->address = text(s, 4);
+	u->created = sqlite3_column_int64(s, 5);
+	u->disabled = sqlite3_column_int(s, 6);
+}
+
+/*
+ * Add member name with a password hash, a role and a From address (NULL:
+ * none), enabled; MOOT_EEXIST, not logged, when the name is taken;
+ * MOOT_EINVAL for a missing name, hash or role.
+ */
+int store_user_add(struct store *st, const char *name, const char *password_hash,
+		   const char *role, const char *address, int64_t now)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_ADD];
+	int ret = 0;
+
+	if (name == NULL || password_hash == NULL || role == NULL)
+		return MOOT_EINVAL;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, address ? address : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+			ret = MOOT_EEXIST;
+		else
+			ret = fail(st, "add user");
+	}
+	done(s);
+	return ret;
+}
+
+/* cb with the member named name; returns cb's value, MOOT_ENOTFOUND or MOOT_ESTORE. */
+int store_user_get(struct store *st, const char *name,
+		   int (*cb)(void *arg, const struct store_user *u), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_GET];
+	struct store_user u;
+	int rc, ret;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		row_user(s, &u);
+		ret = cb(arg, &u);
+	} else if (rc == SQLITE_DONE) {
+		ret = MOOT_ENOTFOUND;
+	} else {
+		ret = fail(st, "get user");
+	}
+	done(s);
+	return ret;
+}
+
+/* cb for every member ordered by name; stops at and returns cb's first non-zero. */
+int store_users_each(struct store *st, int (*cb)(void *arg, const struct store_user *u), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_USERS_EACH];
+	struct store_user u;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_user(s, &u);
+		ret = cb(arg, &u);
+		if (ret != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = fail(st, "list users");
+	done(s);
+	return ret;
+}
+
+/* Run a bound UPDATE/DELETE by name or id; MOOT_ENOTFOUND when it touched no row. */
+static int change_one(struct store *st, enum stmt_id id, const char *what)
+{
+	int ret = run(st, id, what);
+
+	if (ret == 0 && sqlite3_changes(st->db) == 0)
+		return MOOT_ENOTFOUND;
+	return ret;
+}
+
+/* Disable (1) or enable (0) member name; MOOT_ENOTFOUND. */
+int store_user_set_disabled(struct store *st, const char *name, int disabled)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_SET_DISABLED];
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, disabled != 0);
+	return change_one(st, ST_USER_SET_DISABLED, "disable user");
+}
+
+/* Replace member name's password hash; MOOT_ENOTFOUND, MOOT_EINVAL for a NULL hash. */
+int store_user_set_password(struct store *st, const char *name, const char *password_hash)
+{
+	sqlite3_stmt *s = st->stmt[ST_USER_SET_PASSWORD];
+
+	if (password_hash == NULL)
+		return MOOT_EINVAL;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, password_hash, -1, SQLITE_STATIC);
+	return change_one(st, ST_USER_SET_PASSWORD, "set password");
+}
+
+/* ---- moderation queue ---- */
+
+/* Fill m from the current row of a MOD_COLS statement; the article (column 8) when with_article. */
+static void row_mod(sqlite3_stmt *s, int with_article, struct store_mod *m)
+{
+	m->id = sqlite3_column_int64(s, 0);
+	m->submitted = sqlite3_column_int64(s, 1);
+	m->user = text(s, 2);
+	m->address = text(s, 3);
+	m->groups = text(s, 4);
+	m->msgid = text(s, 5);
+	m->from = text(s, 6);
+	m->subject = text(s, 7);
+	m->article = NULL;
+	m->article_len = 0;
+	if (with_article)
+		m->article = blob(s, 8, &m->article_len);
+}
+
+/* Queue m (its strings and article are copied; m->id is ignored); *id. */
+int store_mod_add(struct store *st, const struct store_mod *m, int64_t *id)
+{
+	sqlite3_stmt *s = st->stmt[ST_MOD_ADD];
+	int ret = 0;
+
+	if (sqlite3_bind_int64(s, 1, m->submitted) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, m->user ? m->user : "", -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 3, m->address, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 4, m->groups, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 5, m->msgid, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 6, m->from, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 7, m->subject, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    bind_blob(s, 8, m->article, m->article_len) != SQLITE_OK) {
+		ret = fail(st, "queue for moderation: bind");
+		done(s);
+		return ret;
+	}
+	if (sqlite3_step(s) == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(st->db);
+	else
+		ret = fail(st, "queue for moderation");
+	done(s);
+	return ret;
+}
+
+/* cb for queued articles oldest first (article NULL unless with_article); stops at cb's non-zero. */
+int store_mod_each(struct store *st, int with_article,
+		   int (*cb)(void *arg, const struct store_mod *m), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[with_article ? ST_MOD_EACH_ARTICLE : ST_MOD_EACH];
+	struct store_mod m;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_mod(s, with_article, &m);
+		ret = cb(arg, &m);
+		if (ret != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = fail(st, "list moderation queue");
+	done(s);
+	return ret;
+}
+
+/* cb with queued article id and its text; returns cb's value, MOOT_ENOTFOUND or MOOT_ESTORE. */
+int store_mod_get(struct store *st, int64_t id, int (*cb)(void *arg, const struct store_mod *m), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_MOD_GET];
+	struct store_mod m;
+	int rc, ret;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		row_mod(s, 1, &m);
+		ret = cb(arg, &m);
+	} else if (rc == SQLITE_DONE) {
+		ret = MOOT_ENOTFOUND;
+	} else {
+		ret = fail(st, "get queued article");
+	}
+	done(s);
+	return ret;
+}
+
+/* Drop queued article id (approved and ingested, or rejected); MOOT_ENOTFOUND. */
+int store_mod_delete(struct store *st, int64_t id)
+{
+	sqlite3_bind_int64(st->stmt[ST_MOD_DELETE], 1, id);
+	return change_one(st, ST_MOD_DELETE, "delete queued article");
+}
+
+/* ---- bans and the audit log ---- */
+
+/* 1 when kind is one store_ban_* knows. */
+static int ban_kind(const char *kind)
+{
+	return kind && (strcmp(kind, "user") == 0 || strcmp(kind, "address") == 0);
+}
+
+/*
+ * Ban target (kind "user" or "address", compared exactly: the caller
+ * normalises) until `until` (0: forever), by whom and why; MOOT_EINVAL for
+ * another kind.  Several bans of one target may stand; the longest wins.
+ */
+int store_ban_add(struct store *st, const char *kind, const char *target, int64_t until,
+		  const char *reason, const char *by, int64_t now)
+{
+	sqlite3_stmt *s = st->stmt[ST_BAN_ADD];
+
+	if (!ban_kind(kind) || target == NULL || until < 0)
+		return MOOT_EINVAL;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, until);
+	sqlite3_bind_text(s, 4, reason ? reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, by ? by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, now);
+	return run(st, ST_BAN_ADD, "add ban");
+}
+
+/* Lift every ban of target, expired ones too; MOOT_ENOTFOUND when there was none. */
+int store_ban_remove(struct store *st, const char *kind, const char *target)
+{
+	sqlite3_stmt *s = st->stmt[ST_BAN_REMOVE];
+
+	if (!ban_kind(kind) || target == NULL)
+		return MOOT_EINVAL;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
+	return change_one(st, ST_BAN_REMOVE, "remove ban");
+}
+
+/*
+ * 1 when a ban on target is in force at now (until 0, or now < until), with
+ * *until and reason (truncated to reasonlen; reason may be NULL); 0 when
+ * none; MOOT_EINVAL, MOOT_ESTORE.
+ */
+int store_ban_active(struct store *st, const char *kind, const char *target, int64_t now,
+		     int64_t *until, char *reason, size_t reasonlen)
+{
+	sqlite3_stmt *s = st->stmt[ST_BAN_ACTIVE];
+	int rc, ret = 0;
+
+	if (!ban_kind(kind) || target == NULL)
+		return MOOT_EINVAL;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ret = 1;
+		if (until)
+			*until = sqlite3_column_int64(s, 0);
+		if (reason && reasonlen > 0)
+			snprintf(reason, reasonlen, "%s", text(s, 1));
+	} else if (rc != SQLITE_DONE) {
+		ret = fail(st, "ban active");
+	}
+	done(s);
+	return ret;
+}
+
+/* Append an entry to the audit log; NULL strings are stored as NULL. */
+int store_event_add(struct store *st, int64_t now, const char *kind, const char *actor,
+		    const char *subject, const char *detail)
+{
+	sqlite3_stmt *s = st->stmt[ST_EVENT_ADD];
+
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, detail, -1, SQLITE_STATIC);
+	return run(st, ST_EVENT_ADD, "add event");
+}
+
+/* cb for audit entries at or after since, oldest first; stops at and returns cb's non-zero. */
+int store_events_each(struct store *st, int64_t since,
+		      int (*cb)(void *arg, const struct store_event *e), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_EVENTS_EACH];
+	struct store_event e;
+	int rc, ret = 0;
+
+	sqlite3_bind_int64(s, 1, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(s, 0);
+		e.at = sqlite3_column_int64(s, 1);
+		e.kind = text(s, 2);
+		e.actor = text(s, 3);
+		e.subject = text(s, 4);
+		e.detail = text(s, 5);
+		ret = cb(arg, &e);
+		if (ret != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = fail(st, "list events");
+	done(s);
+	return ret;
+}
+
+/* ---- cancels ---- */
+
+/*
+ * Remove article_id everywhere inside the caller's transaction: history
+ * first (the row still gives the msgid), then group by group its numbering
+ * with the group's marks recounted and passed to cb, then its outq rows and
+ * the article.  The figure tables keep its rows (they count what was
+ * posted).  MOOT_ENOTFOUND when absent; a non-zero from cb stops the removal
+ * half done and is returned: the caller rolls back.
+ */
+int store_article_remove(struct store *st, int64_t article_id, int64_t now,
+			 int (*cb)(void *arg, int64_t group_id, int64_t low, int64_t count), void *arg)
+{
+	sqlite3_stmt *s;
+	int64_t group_id, high, low, count;
+	int ret;
+
+	s = st->stmt[ST_REMOVE_HISTORY];
+	sqlite3_bind_int64(s, 1, article_id);
+	sqlite3_bind_int64(s, 2, now);
+	if ((ret = run(st, ST_REMOVE_HISTORY, "cancel: history")) < 0)
+		return ret;
+	if (sqlite3_changes(st->db) == 0)
+		return MOOT_ENOTFOUND;
+
+	for (;;) {
+		sqlite3_bind_int64(st->stmt[ST_REMOVE_NEXT_GROUP], 1, article_id);
+		ret = one_int(st, ST_REMOVE_NEXT_GROUP, "cancel: groups", &group_id);
+		if (ret == MOOT_ENOTFOUND)
+			break;
+		if (ret < 0)
+			return ret;
+		s = st->stmt[ST_REMOVE_UNNUMBER];
+		sqlite3_bind_int64(s, 1, group_id);
+		sqlite3_bind_int64(s, 2, article_id);
+		if ((ret = run(st, ST_REMOVE_UNNUMBER, "cancel: unnumber")) < 0)
+			return ret;
+		sqlite3_bind_int64(st->stmt[ST_GROUP_HIGH], 1, group_id);
+		ret = one_int(st, ST_GROUP_HIGH, "cancel: read group", &high);
+		if (ret == MOOT_ENOTFOUND)
+			continue;	/* numbered in a group that is gone: nothing to fix */
+		if (ret < 0 || (ret = group_marks(st, group_id, high, &low, &count)) < 0)
+			return ret;
+		if (cb && (ret = cb(arg, group_id, low, count)) != 0)
+			return ret;
+	}
+
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_OUTQ], 1, article_id);
+	if ((ret = run(st, ST_REMOVE_OUTQ, "cancel: outq")) < 0)
+		return ret;
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_ARTICLE], 1, article_id);
+	return run(st, ST_REMOVE_ARTICLE, "cancel: delete");
+}
+
+/* ---- community health figures ---- */
+
+/*
+ * Record article_id, numbered in group_id, for the figures (inside the
+ * ingest transaction, after store_article_add).  Ingest calls it once for
+ * each group the article is numbered in, first group first:
+ *  - activity counts the post in every group (so a crosspost counts once
+ *    per group, and twice in the figures over both groups);
+ *  - posters keeps the poster's earliest arrival (NULL poster: "");
+ *  - a starter (root NULL or "") gets one threads row, in the first group
+ *    recorded;
+ *  - a reply is counted once (the replies table remembers it) in the thread
+ *    whose starter has msgid root, whichever group that is; the first reply
+ *    sets the thread's first_reply.  A reply whose starter is unknown (not
+ *    yet arrived, expired long ago) counts only as a post.
+ */
+int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, const char *poster,
+		       const char *root, int64_t arrived)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	if (poster == NULL)
+		poster = "";
+	s = st->stmt[ST_STATS_ACTIVITY];
+	sqlite3_bind_int64(s, 1, group_id);
+	sqlite3_bind_int64(s, 2, arrived > 0 ? arrived / DAY : 0);
+	sqlite3_bind_text(s, 3, poster, -1, SQLITE_STATIC);
+	if ((ret = run(st, ST_STATS_ACTIVITY, "figures: activity")) < 0)
+		return ret;
+	s = st->stmt[ST_STATS_POSTER];
+	sqlite3_bind_text(s, 1, poster, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, arrived);
+	if ((ret = run(st, ST_STATS_POSTER, "figures: poster")) < 0)
+		return ret;
+
+	if (root == NULL || root[0] == '\0') {
+		s = st->stmt[ST_STATS_THREAD];
+		sqlite3_bind_int64(s, 1, article_id);
+		sqlite3_bind_int64(s, 2, group_id);
+		sqlite3_bind_int64(s, 3, arrived);
+		return run(st, ST_STATS_THREAD, "figures: thread");
+	}
+	sqlite3_bind_int64(st->stmt[ST_STATS_REPLY_MARK], 1, article_id);
+	if ((ret = run(st, ST_STATS_REPLY_MARK, "figures: reply")) < 0)
+		return ret;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;	/* counted at this article's first group */
+	s = st->stmt[ST_STATS_REPLY];
+	sqlite3_bind_text(s, 1, root, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, arrived);
+	return run(st, ST_STATS_REPLY, "figures: reply");
+}
+
+/* Copy src into dst (size > 0 bytes), cutting before a UTF-8 character that does not fit. */
+static void copy_utf8(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	assert(size > 0);
+	if (n >= size) {
+		n = size - 1;
+		/* src[n] is the first byte left out: back off to the start of its character */
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * The pct-th percentile by nearest rank (the ceil(pct * n / 100)-th smallest)
+ * of the first-reply delays of the n answered threads in the window, into *v.
+ */
+static int reply_percentile(struct store *st, int64_t since, int64_t n, int pct, int64_t *v)
+{
+	sqlite3_stmt *s = st->stmt[ST_STATS_RANK];
+	int64_t rank = (n * pct + 99) / 100;
+	int ret;
+
+	assert(n > 0 && rank >= 1 && rank <= n);
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, rank - 1);
+	ret = one_int(st, ST_STATS_RANK, "figures: percentile", v);
+	return ret == MOOT_ENOTFOUND ? fail(st, "figures: percentile") : ret;
+}
+
+/* The figure queries of store_stats, temp.stat_groups filled; 0 or MOOT_ESTORE. */
+static int stats_query(struct store *st, int64_t since, struct store_stats *out)
+{
+	sqlite3_stmt *s;
+	int64_t answered;
+	int rc, ret;
+
+	/* Activity is per day: the window starts at the start of since's day. */
+	s = st->stmt[ST_STATS_POSTS];
+	sqlite3_bind_int64(s, 1, since / DAY);
+	sqlite3_bind_int64(s, 2, since);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->posters = sqlite3_column_int64(s, 0);
+		out->posts = sqlite3_column_int64(s, 1);
+		out->new_posters = sqlite3_column_int64(s, 2);
+	}
+	done(s);
+	if (rc != SQLITE_ROW)
+		return fail(st, "figures: posts");
+
+	s = st->stmt[ST_STATS_THREADS];
+	sqlite3_bind_int64(s, 1, since);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->threads = sqlite3_column_int64(s, 0);
+		out->unanswered = sqlite3_column_int64(s, 1);
+	}
+	done(s);
+	if (rc != SQLITE_ROW)
+		return fail(st, "figures: threads");
+
+	answered = out->threads - out->unanswered;
+	if (answered > 0 &&
+	    ((ret = reply_percentile(st, since, answered, 50, &out->reply_p50)) < 0 ||
+	     (ret = reply_percentile(st, since, answered, 90, &out->reply_p90)) < 0))
+		return ret;
+
+	s = st->stmt[ST_STATS_TOP];
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int(s, 2, TOP_THREADS);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->ntop < TOP_THREADS) {
+		out->top[out->ntop].article_id = sqlite3_column_int64(s, 0);
+		out->top[out->ntop].replies = sqlite3_column_int64(s, 1);
+		copy_utf8(out->top[out->ntop].subject, sizeof(out->top[0].subject), text(s, 2));
+		out->ntop++;
+	}
+	ret = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "figures: top threads");
+	done(s);
+	return ret;
+}
+
+/*
+ * The health figures over groups group_ids[0..n) (none: all zero) for the
+ * window from since: posts and posters by day (activity rows of since's day
+ * onwards), threads by their start, new posters by first_seen >= since.
+ * Percentiles are -1 without an answered thread; top lists at most five
+ * threads with at least one reply, most replies first, then oldest.
+ * *out is filled on success; 0 or MOOT_ESTORE.
+ */
+int store_stats(struct store *st, const int64_t *group_ids, size_t n, int64_t since,
+		struct store_stats *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_STATS_GROUPS_ADD];
+	size_t i;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->reply_p50 = out->reply_p90 = -1;
+	if (since < 0)
+		since = 0;
+	if ((ret = run(st, ST_STATS_GROUPS_CLEAR, "figures: groups")) < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, group_ids[i]);
+		if ((ret = run(st, ST_STATS_GROUPS_ADD, "figures: groups")) < 0)
+			return ret;
+	}
+	ret = stats_query(st, since, out);
+	if (run(st, ST_STATS_GROUPS_CLEAR, "figures: groups") < 0 && ret == 0)
+		ret = MOOT_ESTORE;
+	return ret;
 }
 
 /* The connection's last SQLite error message. */

@@ -77,6 +77,9 @@ struct store_article {
 	size_t head_len;
 	const char *body;	/* wire form (dot-stuffed CRLF lines), without the "." line */
 	size_t body_len;
+	const char *poster;	/* the From address, lower-cased (community figures) */
+	const char *root;	/* first References id, NULL for a thread starter */
+	const char *parent;	/* last References id, NULL for a thread starter */
 };
 
 /* 1 if msgid is in articles or history, 0 if not, < 0 on error. */
@@ -175,6 +178,134 @@ int store_outq_delete(struct store *st, const char *peer, int64_t article_id);
 
 /* How many articles are queued for peer. */
 int store_outq_count(struct store *st, const char *peer, int64_t *count);
+
+/* ---- members (users) ---- */
+
+struct store_user {
+	int64_t id;
+	const char *name;
+	const char *password_hash;	/* tls_password_hash's format */
+	const char *role;		/* "member", "moderator", "admin" */
+	const char *address;		/* their From address, "" when none */
+	int64_t created;
+	int disabled;
+};
+
+/* Add a member; MOOT_EEXIST if the name is taken. */
+int store_user_add(struct store *st, const char *name, const char *password_hash,
+		   const char *role, const char *address, int64_t now);
+
+/* cb with the member named name; MOOT_ENOTFOUND. */
+int store_user_get(struct store *st, const char *name,
+		   int (*cb)(void *arg, const struct store_user *u), void *arg);
+
+/* cb for every member, ordered by name. */
+int store_users_each(struct store *st, int (*cb)(void *arg, const struct store_user *u), void *arg);
+
+/* Set disabled (1) or enabled (0); MOOT_ENOTFOUND. */
+int store_user_set_disabled(struct store *st, const char *name, int disabled);
+
+/* Replace a member's password hash; MOOT_ENOTFOUND. */
+int store_user_set_password(struct store *st, const char *name, const char *password_hash);
+
+/* ---- moderation queue ---- */
+
+struct store_mod {
+	int64_t id;
+	int64_t submitted;
+	const char *user;	/* who posted, "" when anonymous */
+	const char *address;	/* the poster's network address */
+	const char *groups;	/* the Newsgroups value */
+	const char *msgid;
+	const char *from;
+	const char *subject;
+	const char *article;	/* wire form as received */
+	size_t article_len;
+};
+
+/* Queue an article for moderation; sets *id. */
+int store_mod_add(struct store *st, const struct store_mod *m, int64_t *id);
+
+/* cb for queued articles, oldest first (article NULL unless with_article). */
+int store_mod_each(struct store *st, int with_article,
+		   int (*cb)(void *arg, const struct store_mod *m), void *arg);
+
+/* cb with one queued article (with its text); MOOT_ENOTFOUND. */
+int store_mod_get(struct store *st, int64_t id, int (*cb)(void *arg, const struct store_mod *m), void *arg);
+
+/* Remove a queued article; MOOT_ENOTFOUND. */
+int store_mod_delete(struct store *st, int64_t id);
+
+/* ---- bans and the audit log ---- */
+
+/* Ban a user name or an address (kind "user" or "address") until (0 = forever). */
+int store_ban_add(struct store *st, const char *kind, const char *target, int64_t until,
+		  const char *reason, const char *by, int64_t now);
+
+/* Lift every ban of target; MOOT_ENOTFOUND when there was none. */
+int store_ban_remove(struct store *st, const char *kind, const char *target);
+
+/* The ban in force on target at now: 1 with *until (0 = forever) and the reason
+ * copied into reason (reasonlen bytes), 0 when none. */
+int store_ban_active(struct store *st, const char *kind, const char *target, int64_t now,
+		     int64_t *until, char *reason, size_t reasonlen);
+
+/* Append to the audit log (approve, reject, cancel, ban, login failures...). */
+int store_event_add(struct store *st, int64_t now, const char *kind, const char *actor,
+		    const char *subject, const char *detail);
+
+/* One audit log entry, valid during the callback (NULL fields read as ""). */
+struct store_event {
+	int64_t id;
+	int64_t at;
+	const char *kind, *actor, *subject, *detail;
+};
+
+/* cb for the audit log entries at or after since, oldest first; stops at and returns cb's non-zero. */
+int store_events_each(struct store *st, int64_t since,
+		      int (*cb)(void *arg, const struct store_event *e), void *arg);
+
+/* ---- cancels ---- */
+
+/*
+ * Remove an article everywhere: its numbering (fixing each group's low and
+ * count, which are returned through cb per group), its outq rows, the article;
+ * its msgid goes to history as "cancelled".  Inside the caller's transaction.
+ * MOOT_ENOTFOUND if absent.
+ */
+int store_article_remove(struct store *st, int64_t article_id, int64_t now,
+			 int (*cb)(void *arg, int64_t group_id, int64_t low, int64_t count), void *arg);
+
+/* ---- community health figures ---- */
+
+/*
+ * Record, inside the ingest transaction, what the figures need about one
+ * article numbered in group_id: per-day activity of its poster, the thread it
+ * starts (no References) or replies to (root = first References id; the
+ * thread's first-reply time is set by its first reply), and the poster's
+ * first-ever post.
+ */
+int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, const char *poster,
+		       const char *root, int64_t arrived);
+
+struct store_stats {
+	int64_t posts;			/* articles posted in the window */
+	int64_t threads;		/* threads started in the window */
+	int64_t posters;		/* distinct posters active in the window */
+	int64_t new_posters;		/* of them, first post ever in the window */
+	int64_t unanswered;		/* threads started in the window with no reply yet */
+	int64_t reply_p50, reply_p90;	/* seconds to first reply (-1 when no replied thread) */
+	struct {
+		int64_t article_id;	/* the thread's first article */
+		int64_t replies;
+		char subject[128];
+	} top[5];			/* most active threads started in the window */
+	int ntop;
+};
+
+/* The figures over groups group_ids[0..n) for articles arrived since `since`. */
+int store_stats(struct store *st, const int64_t *group_ids, size_t n, int64_t since,
+		struct store_stats *out);
 
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *st);

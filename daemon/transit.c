@@ -63,6 +63,7 @@ static int have(struct session *s, const char *msgid)
 	return store_msgid_seen(s->d->store, msgid);
 }
 
+
 void transit_mode_stream(struct session *s)
 {
 	if (peer_of(s) == NULL) {
@@ -88,7 +89,8 @@ void transit_check(struct session *s, struct command *cmd)
 		return;
 	}
 	rc = have(s, id);
-	if (rc < 0)
+	/* Still waiting for its commit: ask the peer to try later (RFC 4644 §2.4). */
+	if (rc < 0 || (rc == 0 && ingest_pending(s->d, id)))
 		session_reply(s, 431, "%s", id);
 	else if (rc > 0)
 		session_reply(s, 438, "%s", id);
@@ -209,6 +211,8 @@ void transit_ihave(struct session *s, struct command *cmd)
 		return;
 	}
 	rc = have(s, id);
+	if (rc == 0 && ingest_pending(s->d, id))
+		rc = -1;
 	if (rc != 0) {
 		session_reply(s, rc > 0 ? 435 : 436, rc > 0 ? "Duplicate" : "Try again later");
 		return;

@@ -681,3 +681,75 @@ int64_t article_body_lines(const char *body, size_t len)
 		n++;
 	return n;
 }
+
+int article_from_address(const char *value, size_t len, struct buf *out)
+{
+	const char *p = value, *end = value + len, *lt, *gt, *w;
+	size_t i, start;
+
+	lt = memchr(value, '<', len);
+	gt = lt ? memchr(lt, '>', (size_t)(end - lt)) : NULL;
+	if (lt && gt && gt - lt > 1) {
+		p = lt + 1;
+		end = gt;
+	} else {
+		/* "a@b (Name)": the first blank-separated word with an '@'. */
+		for (w = value; w < value + len;) {
+			const char *we = w;
+			while (we < value + len && *we != ' ' && *we != '\t' && *we != '\r' && *we != '\n')
+				we++;
+			if (memchr(w, '@', (size_t)(we - w))) {
+				p = w;
+				end = we;
+				break;
+			}
+			w = we + 1;
+		}
+		if (w >= value + len)
+			return MOOT_ENOTFOUND;
+	}
+	if (memchr(p, '@', (size_t)(end - p)) == NULL)
+		return MOOT_ENOTFOUND;
+	start = out->len;
+	if (buf_append(out, p, (size_t)(end - p)) != 0)
+		return MOOT_ENOMEM;
+	for (i = start; i < out->len; i++)
+		if (out->data[i] >= 'A' && out->data[i] <= 'Z')
+			out->data[i] = (char)(out->data[i] + 32);
+	return 0;
+}
+
+int article_path_origin(const char *value, size_t len, const char **host, size_t *host_len)
+{
+	const char *p = value, *end = value + len;
+	const char *prev = NULL, *last = NULL;
+	size_t prev_len = 0, last_len = 0;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	while (p < end) {
+		const char *e = memchr(p, '!', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+		if (n >= 7 && strncmp(p, ".POSTED", 7) == 0) {
+			if (prev == NULL)
+				return MOOT_ENOTFOUND;
+			*host = prev;
+			*host_len = prev_len;
+			return 0;
+		}
+		if (n > 0 && p[0] != '.' && !(n == 12 && strncmp(p, "not-for-mail", 12) == 0)) {
+			last = p;
+			last_len = n;
+		}
+		prev = p;
+		prev_len = n;
+		p += n + (e ? 1 : 0);
+	}
+	if (last == NULL)
+		return MOOT_ENOTFOUND;
+	*host = last;
+	*host_len = last_len;
+	return 0;
+}

@@ -100,6 +100,20 @@ int article_unfold(const char *value, size_t len, struct buf *out);
  */
 int article_overview_value(const char *value, size_t len, struct buf *out);
 
+/*
+ * Append the mailbox address of a From value, lower-cased: the addr-spec
+ * inside <...> if there is one, else the first word containing '@' (RFC 5322
+ * §3.4, "Name <a@b>" and the older "a@b (Name)").  MOOT_ENOTFOUND if none.
+ */
+int article_from_address(const char *value, size_t len, struct buf *out);
+
+/*
+ * The injecting site of a Path value: the element before the first one
+ * starting with ".POSTED" (RFC 5537 §3.2.1), or else the last element that is
+ * not "not-for-mail".  Sets *host and *host_len; MOOT_ENOTFOUND when empty.
+ */
+int article_path_origin(const char *value, size_t len, const char **host, size_t *host_len);
+
 /* Number of lines in a wire-form body (RFC 3977 §8.5 :lines metadata). */
 int64_t article_body_lines(const char *body, size_t len);
 

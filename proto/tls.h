@@ -51,6 +51,16 @@ int tls_file_fingerprint(const char *cert_file, char *out, size_t outlen);
 /* Compare two fingerprints ignoring case, colons and a "sha256:" prefix. */
 int tls_fingerprint_equal(const char *a, const char *b);
 
+/* Hash a password for storage: "pbkdf2-sha256$600000$salt$hash" (hex) into
+ * out (at least 128 bytes).  Slow on purpose (~0.3 s): call it off the loop. */
+int tls_password_hash(const char *password, char *out, size_t outlen);
+
+/* 1 if password matches the stored hash (constant-time compare), else 0. */
+int tls_password_verify(const char *password, const char *stored);
+
+/* 1 if stored looks like a hash tls_password_hash makes. */
+int tls_password_hash_valid(const char *stored);
+
 struct xport;
 
 /* Plaintext arrived (len > 0), or the stream ended or failed (len == 0,

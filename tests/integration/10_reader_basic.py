@@ -118,7 +118,7 @@ def test_list_newsgroups(srv):
 
 
 def test_list_overview_fmt(srv):
-	want = ["Subject:", "From:", "Date:", "Message-ID:", "References:", ":bytes", ":lines",
+	want = ["Subject:", "From:", "Date:", "Message-ID:", "References:", "Bytes:", "Lines:",
 		"Xref:full"]
 	with srv.raw() as c:
 		eq(c.cmd_multi("LIST OVERVIEW.FMT", 215), want, "LIST OVERVIEW.FMT")

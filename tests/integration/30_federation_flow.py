@@ -4,6 +4,8 @@ a line A-B-C, a triangle, and the send/accept wildmats.  Every instance
 verifies its peers by CA and recognises them by client-certificate
 fingerprint (harness.federate)."""
 
+import os
+
 import harness
 from harness import (check, eq, wait_until, article, new_msgid, T, federate, group_stat,
 		     head_of, has_all, group_msgids, outq_count)
@@ -153,3 +155,127 @@ def test_wildmats():
 	arrive(a, [mb])
 	eq(head_of(a, mb)["xref"], "%s moot.secret:3" % A, "B's secret post on A")
 	quiet([a, b])
+
+
+class FakePeer:
+	"""A minimal TLS transit server that does not offer STREAMING, so a feed
+	must use IHAVE (RFC 3977 §6.3.2).  It answers 435 to ids in `have`,
+	records every command and every article it took, and requires the
+	client certificate `client_ca` (a self-signed one is its own CA)."""
+
+	def __init__(self, folder, client_ca, have=()):
+		import socket as _socket
+		import ssl as _ssl
+		import threading
+		self.cert, self.key, self.fp = harness.make_client_cert(folder, "fakepeer")
+		self.ctx = _ssl.SSLContext(_ssl.PROTOCOL_TLS_SERVER)
+		self.ctx.load_cert_chain(self.cert, self.key)
+		self.ctx.verify_mode = _ssl.CERT_REQUIRED
+		self.ctx.load_verify_locations(client_ca)
+		self.lsock = _socket.create_server(("127.0.0.1", 0))
+		self.lsock.settimeout(0.2)
+		self.port = self.lsock.getsockname()[1]
+		self.have = set(have)
+		self.commands, self.articles, self.client_certs = [], {}, []
+		self.stop = False
+		self.thread = threading.Thread(target=self._serve, daemon=True)
+		self.thread.start()
+
+	def _serve(self):
+		import hashlib
+		while not self.stop:
+			try:
+				conn, _ = self.lsock.accept()
+			except OSError:
+				continue
+			try:
+				conn.settimeout(T(10))
+				s = self.ctx.wrap_socket(conn, server_side=True)
+				der = s.getpeercert(binary_form=True)
+				self.client_certs.append("sha256:" + hashlib.sha256(der).hexdigest())
+				f = s.makefile("rwb")
+				self._session(f)
+				s.close()
+			except Exception:
+				conn.close()
+
+	def _session(self, f):
+		def say(line):
+			f.write(line.encode() + b"\r\n")
+			f.flush()
+		say("200 fake peer ready")
+		while not self.stop:
+			l = f.readline()
+			if not l:
+				return
+			cmd = l.decode().rstrip("\r\n")
+			self.commands.append(cmd)
+			verb = cmd.split(" ")[0].upper()
+			if verb == "CAPABILITIES":
+				say("101 Capability list:")
+				say("VERSION 2")
+				say("IHAVE")
+				say(".")
+			elif verb == "MODE":
+				say("501 no streaming here")
+			elif verb == "IHAVE":
+				mid = cmd.split(" ", 1)[1]
+				if mid in self.have or mid in self.articles:
+					say("435 duplicate")
+					continue
+				say("335 send it")
+				lines = []
+				while True:
+					a = f.readline()
+					if a in (b".\r\n", b""):
+						break
+					lines.append(a.decode().rstrip("\r\n"))
+				self.articles[mid] = lines
+				say("235 thanks")
+			elif verb == "QUIT":
+				say("205 bye")
+				return
+			else:
+				say("500 what?")
+
+	def close(self):
+		self.stop = True
+		self.thread.join(T(5))
+		self.lsock.close()
+
+
+def test_ihave_feed():
+	a = harness.Server(start=False, pathhost=A)
+	fps = a.fingerprints()
+	known = new_msgid("known")
+	fake = FakePeer(a.dir, os.path.join(a.state, "client-cert.pem"), have=[known])
+	try:
+		a.extra_top = harness.peers_yaml([{
+			"name": "fake.example.net", "address": "127.0.0.1:%d" % fake.port,
+			"fingerprint": fake.fp, "send": "moot.*", "accept": "moot.*",
+			"identity": {"fingerprint": harness.make_client_cert(a.dir, "fakeclient")[2]}}])
+		a.start(new_ports=False)
+		m1 = post(a, subject="one")
+		with a.raw(tls=False) as c:
+			c.post(article(subject="known", msgid=known))
+		m2 = post(a, subject="two")
+		wait_until(lambda: m1 in fake.articles and m2 in fake.articles, T(10),
+			   what="articles at the IHAVE-only peer")
+		wait_until(lambda: outq_count(a) == 0, T(10), what="A's queue empty")
+		check("STREAMING" not in fake.commands and
+		      not any(c.startswith(("CHECK", "TAKETHIS")) for c in fake.commands),
+		      "no streaming commands to an IHAVE-only peer: %r" % fake.commands)
+		eq([c for c in fake.commands if c.startswith("IHAVE")],
+		   ["IHAVE %s" % m for m in (m1, known, m2)], "IHAVE offers in article order")
+		eq(sorted(fake.articles), sorted([m1, m2]), "the duplicate was not transferred")
+		hdr, body = harness.headers_of(fake.articles[m1])
+		eq(hdr["path"], "%s!.POSTED!not-for-mail" % A, "Path as sent")
+		eq(hdr["message-id"], m1, "Message-ID as sent")
+		eq(body, ["Hello from the test suite.", "Second line."], "body as sent")
+		check(fake.client_certs and all(fp == fps["client"].lower() for fp in fake.client_certs),
+		      "A presented its client certificate: %r vs %s" % (fake.client_certs, fps["client"]))
+		check("feed fake.example.net: connected (IHAVE)" in a.log_text(), "log says IHAVE")
+	finally:
+		if a.alive():
+			a.stop()	# closes the feed: the fake's session ends
+		fake.close()

@@ -131,19 +131,25 @@ def _scalar(v):
 
 
 def make_config(state, plain_port, tls_port, groups=None, limits=None, motd="hello",
-		pathhost=PATHHOST, extra_server="", extra_top=""):
+		pathhost=PATHHOST, extra_server="", extra_top="", access=None):
 	"""The YAML text of a test configuration; extra_server is YAML appended
 	inside `server:` (indented), extra_top YAML appended at the top level
-	(e.g. a `peers:` list)."""
-	lim = {"max_connections": 10000, "max_article_bytes": 1000000, "idle_timeout_s": 600}
+	(e.g. a `peers:` list).  Reader tests post without logging in and post
+	a lot from one address, so by default posting is open and unlimited;
+	access={"post": "authenticated"} and limits restore the real defaults."""
+	lim = {"max_connections": 10000, "max_article_bytes": 1000000, "idle_timeout_s": 600,
+	       "posts_per_hour_user": 0, "posts_per_hour_address": 0}
 	lim.update(limits or {})
+	acc = {"read": "open", "post": "open"}
+	acc.update(access or {})
 	out = ["server:",
 	       "  pathhost: %s" % pathhost,
 	       "  state: %s" % _q(state),
 	       "  listen:",
 	       '    - { address: "127.0.0.1:%d", tls: false }' % plain_port,
 	       '    - { address: "127.0.0.1:%d", tls: true }' % tls_port,
-	       "  limits: { %s }" % ", ".join("%s: %d" % kv for kv in lim.items())]
+	       "  limits: { %s }" % ", ".join("%s: %d" % kv for kv in lim.items()),
+	       "  access: { %s }" % ", ".join("%s: %s" % kv for kv in acc.items())]
 	if motd is not None:
 		out.append("  motd: %s" % _q(motd))
 	if extra_server:
@@ -194,8 +200,9 @@ class Server:
 	both ports accept.  Use as a context manager, or call stop()."""
 
 	def __init__(self, groups=None, limits=None, motd="hello", start=True, mootd=None,
-		     extra_server="", pathhost=PATHHOST, extra_top=""):
+		     extra_server="", pathhost=PATHHOST, extra_top="", access=None):
 		self.mootd = os.path.abspath(mootd or MOOTD)
+		self.access = dict(access or {})
 		self.dir = tempfile.mkdtemp(prefix="mootd-it-")
 		_dirs.add(self.dir)
 		self.state = os.path.join(self.dir, "var")
@@ -225,7 +232,8 @@ class Server:
 		if text is None:
 			text = make_config(self.state, self.plain_port, self.tls_port, self.groups,
 					   self.limits, self.motd, pathhost=self.pathhost,
-					   extra_server=self.extra_server, extra_top=self.extra_top)
+					   extra_server=self.extra_server, extra_top=self.extra_top,
+					   access=self.access)
 		tmp = self.config_path + ".tmp"
 		with open(tmp, "w") as f:
 			f.write(text)

@@ -77,6 +77,18 @@ static void default_loads(void)
 	CHECK_INT(cfg.max_connections, 10000);
 	CHECK_INT(cfg.max_article_bytes, 1000000);
 	CHECK_INT(cfg.idle_timeout_s, 600);
+	/* Anyone reads; posting needs AUTHINFO, written out in the text too. */
+	CHECK(strstr(config_default_yaml, "access: { read: open, post: authenticated }") != NULL);
+	CHECK_INT(cfg.access_read, ACCESS_OPEN);
+	CHECK_INT(cfg.access_post, ACCESS_AUTHENTICATED);
+	CHECK_INT(cfg.max_connections_per_address, 64);
+	CHECK_INT(cfg.command_timeout_s, 60);
+	CHECK_INT(cfg.posts_per_hour_user, 60);
+	CHECK_INT(cfg.posts_per_hour_address, 120);
+	CHECK(cfg.metrics_address == NULL);
+	CHECK_INT(cfg.metrics_port, 0);
+	CHECK(cfg.admins == NULL && cfg.nadmins == 0);
+	CHECK(cfg.moderators == NULL && cfg.nmoderators == 0);
 	CHECK(cfg.motd != NULL && strstr(cfg.motd, "moot") != NULL);
 	CHECK_INT(cfg.ngroups, 4);
 	if (cfg.ngroups == 4) {
@@ -115,10 +127,20 @@ static void full_valid(void)
 		"    - { address: \"[::]:119\", tls: no }\n"
 		"  tls: { certificate: certs/server.pem, key: /etc/moot/key.pem,\n"
 		"         client_certificate: /etc/moot/client.pem, client_key: certs/client.key }\n"
-		"  limits: { max_connections: 50, max_article_bytes: 1024, idle_timeout_s: 30 }\n"
+		"  limits: { max_connections: 50, max_article_bytes: 1024, idle_timeout_s: 30,\n"
+		"            max_connections_per_address: 5, command_timeout_s: 3600,\n"
+		"            posts_per_hour_user: 0, posts_per_hour_address: 1000000 }\n"
+		"  access: { read: Authenticated, post: authenticated }\n"
+		"  metrics: { address: \"127.0.0.2:9119\" }\n"
 		"  motd: |\n"
 		"    line one\n"
 		"    line two\n"
+		"roles:\n"
+		"  admins: [alice, \"b\xc3\xb8" "b\"]\n"
+		"  moderators:\n"
+		"    - { user: ana, groups: \"moot.support,moot.ideas\" }\n"
+		"    - user: alice\n"
+		"      groups: \"*,!moot.announce\"\n"
 		"groups:\n"
 		"  - { name: moot.general, description: \"General discussion\", posting: yes }\n"
 		"  - name: moot.announce\n"
@@ -158,6 +180,27 @@ static void full_valid(void)
 	CHECK_INT(cfg.max_connections, 50);
 	CHECK_INT(cfg.max_article_bytes, 1024);
 	CHECK_INT(cfg.idle_timeout_s, 30);
+	CHECK_INT(cfg.max_connections_per_address, 5);
+	CHECK_INT(cfg.command_timeout_s, 3600);
+	CHECK_INT(cfg.posts_per_hour_user, 0);
+	CHECK_INT(cfg.posts_per_hour_address, 1000000);
+	CHECK_INT(cfg.access_read, ACCESS_AUTHENTICATED);
+	CHECK_INT(cfg.access_post, ACCESS_AUTHENTICATED);
+	CHECK_STR(cfg.metrics_address, "127.0.0.2:9119");
+	CHECK_STR(cfg.metrics_host, "127.0.0.2");
+	CHECK_INT(cfg.metrics_port, 9119);
+	CHECK_INT(cfg.nadmins, 2);
+	if (cfg.nadmins == 2) {
+		CHECK_STR(cfg.admins[0], "alice");
+		CHECK_STR(cfg.admins[1], "b\xc3\xb8" "b");
+	}
+	CHECK_INT(cfg.nmoderators, 2);
+	if (cfg.nmoderators == 2) {
+		CHECK_STR(cfg.moderators[0].user, "ana");
+		CHECK_STR(cfg.moderators[0].groups, "moot.support,moot.ideas");
+		CHECK_STR(cfg.moderators[1].user, "alice");
+		CHECK_STR(cfg.moderators[1].groups, "*,!moot.announce");
+	}
 	CHECK_STR(cfg.motd, "line one\nline two\n");
 	CHECK_INT(cfg.ngroups, 5);
 	if (cfg.ngroups == 5) {
@@ -189,6 +232,32 @@ static void minimal_and_defaults(void)
 	CHECK(cfg.motd == NULL);
 	CHECK_INT(cfg.ngroups, 0);
 	CHECK_INT(cfg.max_article_bytes, 1000000);
+	CHECK_INT(cfg.access_read, ACCESS_OPEN);
+	CHECK_INT(cfg.access_post, ACCESS_AUTHENTICATED);
+	CHECK_INT(cfg.max_connections_per_address, 64);
+	CHECK_INT(cfg.command_timeout_s, 60);
+	CHECK_INT(cfg.posts_per_hour_user, 60);
+	CHECK_INT(cfg.posts_per_hour_address, 120);
+	CHECK(cfg.metrics_address == NULL);
+	CHECK_INT(cfg.nadmins, 0);
+	CHECK_INT(cfg.nmoderators, 0);
+	config_release(&cfg);
+
+	/* Empty or null sections keep every default; one key leaves the others alone. */
+	CHECK_INT(load(SERVER "  access: {}\n  metrics:\n  limits: { posts_per_hour_user: 1 }\n"
+		       "roles: {}\n", &cfg, err, sizeof(err)), 0);
+	CHECK_INT(cfg.access_read, ACCESS_OPEN);
+	CHECK_INT(cfg.access_post, ACCESS_AUTHENTICATED);
+	CHECK(cfg.metrics_address == NULL);
+	CHECK_INT(cfg.posts_per_hour_user, 1);
+	CHECK_INT(cfg.posts_per_hour_address, 120);
+	CHECK_INT(cfg.command_timeout_s, 60);
+	config_release(&cfg);
+	CHECK_INT(load(SERVER "  access: { post: OPEN }\nroles: { admins: [], moderators: ~ }\n",
+		       &cfg, err, sizeof(err)), 0);
+	CHECK_INT(cfg.access_read, ACCESS_OPEN);
+	CHECK_INT(cfg.access_post, ACCESS_OPEN);
+	CHECK(cfg.admins == NULL && cfg.nadmins == 0 && cfg.moderators == NULL);
 	config_release(&cfg);
 
 	CHECK_INT(load(SERVER "  state: st\n  tls: {}\ngroups: []\npeers: []\n", &cfg, err,
@@ -796,6 +865,173 @@ static void peer_window_and_list(void)
 	free(text);
 }
 
+/* server.access: open or authenticated, nothing else. */
+static void access_errors(void)
+{
+	CHECK_FAILS(SERVER "  access: { read: open, post: members }\n",
+		    "t.yaml:5: server.access.post: expected open or authenticated, not \"members\"");
+	CHECK_FAILS(SERVER "  access:\n    read: yes\n",
+		    "t.yaml:6: server.access.read: expected open or authenticated, not \"yes\"");
+	CHECK_FAILS(SERVER "  access:\n    post: [open]\n",
+		    "t.yaml:6: server.access.post: expected open or authenticated");
+	CHECK_FAILS(SERVER "  access: open\n", "t.yaml:5: server.access: expected a mapping");
+	CHECK_FAILS(SERVER "  access: { read: open, write: open }\n",
+		    "t.yaml:5: server.access.write: unknown key");
+	CHECK_FAILS(SERVER "  acess: { read: open }\n", "t.yaml:5: server.acess: unknown key");
+}
+
+/* The new limits: each bound is included, one past it is an error. */
+static void limits_ranges(void)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} bad[] = {
+		{ "max_connections_per_address: 0",
+		  "t.yaml:6: server.limits.max_connections_per_address: must be between 1 and 2147483647" },
+		{ "max_connections_per_address: 2147483648",
+		  "t.yaml:6: server.limits.max_connections_per_address: must be between 1 and" },
+		{ "command_timeout_s: 0",
+		  "t.yaml:6: server.limits.command_timeout_s: must be between 1 and 3600" },
+		{ "command_timeout_s: 3601",
+		  "t.yaml:6: server.limits.command_timeout_s: must be between 1 and 3600" },
+		{ "posts_per_hour_user: -1",
+		  "t.yaml:6: server.limits.posts_per_hour_user: must be between 0 and 1000000" },
+		{ "posts_per_hour_user: 1000001",
+		  "t.yaml:6: server.limits.posts_per_hour_user: must be between 0 and 1000000" },
+		{ "posts_per_hour_address: 1000001",
+		  "t.yaml:6: server.limits.posts_per_hour_address: must be between 0 and 1000000" },
+		{ "posts_per_hour_address: lots",
+		  "t.yaml:6: server.limits.posts_per_hour_address: expected an integer" },
+		{ "command_timeout: 5", "t.yaml:6: server.limits.command_timeout: unknown key" },
+	};
+	struct config cfg;
+	char text[512], err[256];
+	size_t i;
+
+	for (i = 0; i < MOOT_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), SERVER "  limits:\n    %s\n", bad[i].text);
+		CHECK_FAILS(text, bad[i].want);
+	}
+	CHECK_INT(load(SERVER "  limits:\n    max_connections_per_address: 1\n"
+		       "    command_timeout_s: 1\n    posts_per_hour_address: 0\n"
+		       "    max_connections_per_address: 2147483647\n", &cfg, err, sizeof(err)),
+		  MOOT_ECONFIG);
+	CHECK_STR(err, "t.yaml:9: server.limits.max_connections_per_address: duplicate key "
+		  "(first on line 6)");
+	CHECK_INT(load(SERVER "  limits:\n    max_connections_per_address: 2147483647\n"
+		       "    command_timeout_s: 1\n    posts_per_hour_address: 0\n", &cfg, err,
+		       sizeof(err)), 0);
+	CHECK_INT(cfg.max_connections_per_address, 2147483647L);
+	CHECK_INT(cfg.command_timeout_s, 1);
+	CHECK_INT(cfg.posts_per_hour_address, 0);
+	CHECK_INT(cfg.posts_per_hour_user, 60);
+	config_release(&cfg);
+}
+
+/* server.metrics: a numeric loopback HOST:PORT, apart from the NNTP listeners. */
+static void metrics(void)
+{
+	static const struct {
+		const char *address;
+		const char *want;
+	} bad[] = {
+		{ "0.0.0.0:9119", "t.yaml:5: server.metrics.address: must be a loopback address" },
+		{ "10.0.0.1:9119", "t.yaml:5: server.metrics.address: must be a loopback address" },
+		{ "128.0.0.1:9119", "t.yaml:5: server.metrics.address: must be a loopback address" },
+		{ "[::]:9119", "t.yaml:5: server.metrics.address: must be a loopback address" },
+		{ "[::ffff:127.0.0.1]:9119",
+		  "t.yaml:5: server.metrics.address: must be a loopback address" },
+		{ "localhost:9119",
+		  "t.yaml:5: server.metrics.address: host \"localhost\" is not an IPv4 address" },
+		{ "metrics.example:9119",
+		  "t.yaml:5: server.metrics.address: host \"metrics.example\" is not an IPv4 address" },
+		{ "127.0.0.1:0", "t.yaml:5: server.metrics.address: port must be a number from 1 to 65535" },
+		{ "127.0.0.1:65536",
+		  "t.yaml:5: server.metrics.address: port must be a number from 1 to 65535" },
+		{ "127.0.0.1:prom", "t.yaml:5: server.metrics.address: port must be" },
+		{ "127.0.0.1", "t.yaml:5: server.metrics.address: expected HOST:PORT" },
+		{ "::1:9119", "t.yaml:5: server.metrics.address: an IPv6 address must be in brackets" },
+		{ "127.0.0.1:1119", "t.yaml:5: server.metrics.address: same as server.listen[0]" },
+	};
+	struct config cfg;
+	char text[512], err[256];
+	size_t i;
+
+	for (i = 0; i < MOOT_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), SERVER "  metrics: { address: \"%s\" }\n",
+			 bad[i].address);
+		CHECK_FAILS(text, bad[i].want);
+	}
+	CHECK_FAILS(SERVER "  metrics: { port: 9119 }\n", "t.yaml:5: server.metrics.port: unknown key");
+	CHECK_FAILS(SERVER "  metrics: {}\n", "t.yaml:5: server.metrics.address: missing");
+	CHECK_FAILS(SERVER "  metrics:\n    address:\n",
+		    "t.yaml:6: server.metrics.address: missing value");
+	CHECK_FAILS(SERVER "  metrics: \"127.0.0.1:9119\"\n", "t.yaml:5: server.metrics: expected a mapping");
+
+	CHECK_INT(load(SERVER "  metrics:\n    address: \"[::1]:9119\"\n", &cfg, err, sizeof(err)), 0);
+	CHECK_STR(cfg.metrics_address, "[::1]:9119");
+	CHECK_STR(cfg.metrics_host, "::1");
+	CHECK_INT(cfg.metrics_port, 9119);
+	config_release(&cfg);
+	CHECK(cfg.metrics_address == NULL);
+	/* Another port on a listener's address is fine, as is the whole of 127/8. */
+	CHECK_INT(load(SERVER "  metrics: { address: 127.255.255.254:1120 }\n", &cfg, err,
+		       sizeof(err)), 0);
+	CHECK_STR(cfg.metrics_host, "127.255.255.254");
+	CHECK_INT(cfg.metrics_port, 1120);
+	config_release(&cfg);
+}
+
+/* roles: admins are user names, moderators pair a user with a wildmat. */
+static void roles_errors(void)
+{
+	CHECK_FAILS(SERVER "roles:\n  admins: alice\n", "t.yaml:6: roles.admins: expected a list");
+	CHECK_FAILS(SERVER "roles:\n  admins: { alice: true }\n",
+		    "t.yaml:6: roles.admins: expected a list");
+	CHECK_FAILS(SERVER "roles:\n  admins: [alice, \"bo b\"]\n",
+		    "t.yaml:6: roles.admins[1]: must not contain spaces or control characters");
+	CHECK_FAILS(SERVER "roles:\n  admins:\n    - alice\n    - \"\"\n",
+		    "t.yaml:8: roles.admins[1]: must not be empty");
+	CHECK_FAILS(SERVER "roles:\n  admins:\n    - alice\n    - [bob]\n",
+		    "t.yaml:8: roles.admins[1]: expected a string");
+	CHECK_FAILS(SERVER "roles:\n  admins: [alice, bob, alice]\n",
+		    "t.yaml:6: roles.admins[2]: duplicate of roles.admins[0]");
+	CHECK_FAILS(SERVER "roles:\n  admins: [\"a\\tb\"]\n",
+		    "t.yaml:6: roles.admins[0]: must not contain spaces or control characters");
+	CHECK_FAILS(SERVER "roles:\n  admin: [alice]\n", "t.yaml:6: roles.admin: unknown key");
+	CHECK_FAILS(SERVER "roles:\n  moderators: []\n  owners: [x]\n",
+		    "t.yaml:7: roles.owners: unknown key");
+	CHECK_FAILS(SERVER "roles: [alice]\n", "t.yaml:5: roles: expected a mapping");
+	CHECK_FAILS(SERVER "role: {}\n", "t.yaml:5: role: unknown key");
+
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, groups: moot.* }\n"
+		    "    - { user: bob }\n",
+		    "t.yaml:8: roles.moderators[1].groups: missing");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, groups: }\n",
+		    "t.yaml:7: roles.moderators[0].groups: missing value");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { groups: moot.* }\n",
+		    "t.yaml:7: roles.moderators[0].user: missing");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - user: ana\n      groups: \"moot.[a-\"\n",
+		    "t.yaml:8: roles.moderators[0].groups: \"moot.[a-\" is not a valid wildmat");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, groups: \"a,,b\" }\n",
+		    "t.yaml:7: roles.moderators[0].groups: \"a,,b\" is not a valid wildmat");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, groups: \"\" }\n",
+		    "t.yaml:7: roles.moderators[0].groups: must not be empty");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, groups: [a, b] }\n",
+		    "t.yaml:7: roles.moderators[0].groups: expected a string");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, group: a }\n",
+		    "t.yaml:7: roles.moderators[0].group: unknown key");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: \"a na\", groups: a }\n",
+		    "t.yaml:7: roles.moderators[0].user: must not contain spaces");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - { user: ana, groups: a }\n"
+		    "    - { user: ana, groups: b }\n",
+		    "t.yaml:8: roles.moderators[1].user: duplicate of roles.moderators[0].user");
+	CHECK_FAILS(SERVER "roles:\n  moderators:\n    - ana\n",
+		    "t.yaml:7: roles.moderators[0]: expected a mapping");
+	CHECK_FAILS(SERVER "roles:\n  moderators: ana\n", "t.yaml:6: roles.moderators: expected a list");
+}
+
 static void yaml_syntax(void)
 {
 	CHECK_FAILS("server:\n  pathhost: a\n  listen: [ 127.0.0.1:1\n", "t.yaml:4: yaml: ");
@@ -894,6 +1130,10 @@ void test_config(void)
 	RUN(peer_wildmats);
 	RUN(peer_identity);
 	RUN(peer_window_and_list);
+	RUN(access_errors);
+	RUN(limits_ranges);
+	RUN(metrics);
+	RUN(roles_errors);
 	RUN(yaml_syntax);
 	RUN(empty_document);
 	RUN(small_err_buffer);

@@ -2,7 +2,9 @@
  * test_store.c: the SQLite store against a real database file in a fresh
  * directory under /tmp/h4/: groups, articles and numbering, overview ranges,
  * stepping, message-id lookups, transactions, durability across close and
- * open, NEWNEWS and expiry.
+ * open, NEWNEWS and expiry; members, the moderation queue, bans, the audit
+ * log, cancels and the community health figures on a fixture worked out by
+ * hand.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -708,6 +710,632 @@ out:
 	fix_close(&f);
 }
 
+/* ---- members, moderation, bans, audit log, cancels, figures ---- */
+
+/* A copy of the last member passed to user_cb, and how many were. */
+struct ulist {
+	int n;
+	int stop_after;		/* return 7 after this many; 0 never */
+	char names[8][16];
+	char hash[32], role[16], address[32];
+	int64_t id, created;
+	int disabled;
+};
+
+static int user_cb(void *arg, const struct store_user *u)
+{
+	struct ulist *l = arg;
+
+	if (l->n < 8)
+		snprintf(l->names[l->n], sizeof(l->names[0]), "%s", u->name);
+	snprintf(l->hash, sizeof(l->hash), "%s", u->password_hash);
+	snprintf(l->role, sizeof(l->role), "%s", u->role);
+	snprintf(l->address, sizeof(l->address), "%s", u->address);
+	l->id = u->id;
+	l->created = u->created;
+	l->disabled = u->disabled;
+	l->n++;
+	return l->stop_after && l->n >= l->stop_after ? 7 : 0;
+}
+
+/* Members: add, duplicate, get, list by name, disable, new password, across a reopen. */
+static void store_users(void)
+{
+	struct fix f;
+	struct ulist l;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_user_add(f.st, "bob", "$hash$bob", "admin", NULL, 100), 0);
+	CHECK_INT(store_user_add(f.st, "alice", "$hash$alice", "member", "alice@example.org", 200), 0);
+	CHECK_INT(store_user_add(f.st, "carol", "$hash$carol", "moderator", "", 300), 0);
+	CHECK_INT(store_user_add(f.st, "alice", "$other", "admin", NULL, 400), MOOT_EEXIST);
+	CHECK_INT(store_user_add(f.st, "dave", NULL, "member", NULL, 400), MOOT_EINVAL);
+
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_user_get(f.st, "alice", user_cb, &l), 0);
+	CHECK_INT(l.n, 1);
+	CHECK_STR(l.names[0], "alice");
+	CHECK_STR(l.hash, "$hash$alice");	/* the duplicate changed nothing */
+	CHECK_STR(l.role, "member");
+	CHECK_STR(l.address, "alice@example.org");
+	CHECK_INT(l.created, 200);
+	CHECK_INT(l.disabled, 0);
+	CHECK(l.id > 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_user_get(f.st, "bob", user_cb, &l), 0);
+	CHECK_STR(l.address, "");
+	CHECK_STR(l.role, "admin");
+	CHECK_INT(store_user_get(f.st, "nobody", user_cb, &l), MOOT_ENOTFOUND);
+	CHECK_INT(store_user_get(f.st, "Alice", user_cb, &l), MOOT_ENOTFOUND);	/* exact names */
+
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_users_each(f.st, user_cb, &l), 0);
+	CHECK_INT(l.n, 3);
+	CHECK_STR(l.names[0], "alice");
+	CHECK_STR(l.names[1], "bob");
+	CHECK_STR(l.names[2], "carol");
+	memset(&l, 0, sizeof(l));
+	l.stop_after = 2;
+	CHECK_INT(store_users_each(f.st, user_cb, &l), 7);
+	CHECK_INT(l.n, 2);
+
+	CHECK_INT(store_user_set_disabled(f.st, "alice", 1), 0);
+	CHECK_INT(store_user_set_password(f.st, "bob", "$hash$new"), 0);
+	CHECK_INT(store_user_set_disabled(f.st, "nobody", 1), MOOT_ENOTFOUND);
+	CHECK_INT(store_user_set_password(f.st, "nobody", "$x"), MOOT_ENOTFOUND);
+	CHECK_INT(store_user_set_password(f.st, "bob", NULL), MOOT_EINVAL);
+	if (fix_reopen(&f) < 0)
+		goto out;
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_user_get(f.st, "alice", user_cb, &l), 0);
+	CHECK_INT(l.disabled, 1);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_user_get(f.st, "bob", user_cb, &l), 0);
+	CHECK_STR(l.hash, "$hash$new");
+	CHECK_INT(l.disabled, 0);
+	CHECK_INT(store_user_set_disabled(f.st, "alice", 0), 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_user_get(f.st, "alice", user_cb, &l), 0);
+	CHECK_INT(l.disabled, 0);
+out:
+	fix_close(&f);
+}
+
+/* Queued articles seen by mod_cb. */
+struct mlist {
+	int n;
+	int64_t ids[8];
+	char user[16], address[32], groups[32], msgid[32], from[32], subject[32];
+	char article[64];
+	size_t article_len;
+	int article_null;
+	int64_t submitted;
+};
+
+static int mod_cb(void *arg, const struct store_mod *m)
+{
+	struct mlist *l = arg;
+
+	if (l->n < 8)
+		l->ids[l->n] = m->id;
+	l->n++;
+	l->submitted = m->submitted;
+	snprintf(l->user, sizeof(l->user), "%s", m->user);
+	snprintf(l->address, sizeof(l->address), "%s", m->address);
+	snprintf(l->groups, sizeof(l->groups), "%s", m->groups);
+	snprintf(l->msgid, sizeof(l->msgid), "%s", m->msgid);
+	snprintf(l->from, sizeof(l->from), "%s", m->from);
+	snprintf(l->subject, sizeof(l->subject), "%s", m->subject);
+	l->article_null = m->article == NULL;
+	l->article_len = m->article_len;
+	memset(l->article, 0, sizeof(l->article));
+	if (m->article && m->article_len < sizeof(l->article))
+		memcpy(l->article, m->article, m->article_len);
+	return 0;
+}
+
+/* The moderation queue: oldest first, with or without the text, get, delete. */
+static void store_modqueue(void)
+{
+	static const char art[] = "From: a@b\r\nSubject: hi\r\n\r\nbody\0with NUL\r\n";
+	struct fix f;
+	struct store_mod m;
+	struct mlist l;
+	int64_t late = -1, early = -1;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.submitted = 200;
+	m.user = "alice";
+	m.address = "192.0.2.1";
+	m.groups = "moot.support";
+	m.msgid = "<late@x>";
+	m.from = "a@b";
+	m.subject = "late";
+	m.article = art;
+	m.article_len = sizeof(art) - 1;
+	CHECK_INT(store_mod_add(f.st, &m, &late), 0);
+	m.submitted = 100;
+	m.user = NULL;		/* anonymous */
+	m.msgid = "<early@x>";
+	m.subject = "early";
+	CHECK_INT(store_mod_add(f.st, &m, &early), 0);
+	CHECK(late > 0 && early > late);
+
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_mod_each(f.st, 0, mod_cb, &l), 0);
+	CHECK_INT(l.n, 2);
+	CHECK_INT(l.ids[0], early);	/* by submission time, not id */
+	CHECK_INT(l.ids[1], late);
+	CHECK(l.article_null);
+	CHECK_STR(l.subject, "late");
+
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_mod_each(f.st, 1, mod_cb, &l), 0);
+	CHECK_INT(l.n, 2);
+	CHECK(!l.article_null);
+	CHECK_INT(l.article_len, sizeof(art) - 1);
+	CHECK(memcmp(l.article, art, sizeof(art) - 1) == 0);	/* bytes after a NUL kept */
+
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_mod_get(f.st, early, mod_cb, &l), 0);
+	CHECK_INT(l.n, 1);
+	CHECK_INT(l.submitted, 100);
+	CHECK_STR(l.user, "");
+	CHECK_STR(l.address, "192.0.2.1");
+	CHECK_STR(l.groups, "moot.support");
+	CHECK_STR(l.msgid, "<early@x>");
+	CHECK_STR(l.from, "a@b");
+	CHECK_STR(l.subject, "early");
+	CHECK_INT(l.article_len, sizeof(art) - 1);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_mod_get(f.st, late, mod_cb, &l), 0);
+	CHECK_STR(l.user, "alice");
+	CHECK_INT(store_mod_get(f.st, 9999, mod_cb, &l), MOOT_ENOTFOUND);
+
+	CHECK_INT(store_mod_delete(f.st, early), 0);
+	CHECK_INT(store_mod_delete(f.st, early), MOOT_ENOTFOUND);
+	CHECK_INT(store_mod_get(f.st, early, mod_cb, &l), MOOT_ENOTFOUND);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_mod_each(f.st, 0, mod_cb, &l), 0);
+	CHECK_INT(l.n, 1);
+	CHECK_INT(l.ids[0], late);
+out:
+	fix_close(&f);
+}
+
+/* Bans: in force before until, not from it; forever; the longest wins; per kind; lifted. */
+static void store_bans(void)
+{
+	struct fix f;
+	char reason[64];
+	int64_t until = -1;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_ban_add(f.st, "user", "mallory", 1000, "spam", "ana", 10), 0);
+	CHECK_INT(store_ban_add(f.st, "address", "192.0.2.7", 0, NULL, "ana", 10), 0);
+	CHECK_INT(store_ban_add(f.st, "group", "x", 0, "", "ana", 10), MOOT_EINVAL);
+	CHECK_INT(store_ban_active(f.st, "group", "x", 10, &until, reason, sizeof(reason)), MOOT_EINVAL);
+
+	reason[0] = '\0';
+	CHECK_INT(store_ban_active(f.st, "user", "mallory", 999, &until, reason, sizeof(reason)), 1);
+	CHECK_INT(until, 1000);
+	CHECK_STR(reason, "spam");
+	CHECK_INT(store_ban_active(f.st, "user", "mallory", 1000, &until, reason, sizeof(reason)), 0);
+	CHECK_INT(store_ban_active(f.st, "user", "mallory", 5000, &until, reason, sizeof(reason)), 0);
+	CHECK_INT(store_ban_active(f.st, "address", "mallory", 10, &until, reason, sizeof(reason)), 0);
+	CHECK_INT(store_ban_active(f.st, "user", "mallory2", 10, &until, reason, sizeof(reason)), 0);
+	CHECK_INT(store_ban_active(f.st, "address", "192.0.2.7", INT64_MAX, &until, reason,
+				   sizeof(reason)), 1);
+	CHECK_INT(until, 0);
+	CHECK_STR(reason, "");
+	CHECK_INT(store_ban_active(f.st, "address", "192.0.2.7", 5, NULL, NULL, 0), 1);
+
+	/* a second, longer ban wins; a short reason buffer truncates */
+	CHECK_INT(store_ban_add(f.st, "user", "mallory", 3000, "again", "ben", 20), 0);
+	CHECK_INT(store_ban_active(f.st, "user", "mallory", 500, &until, reason, 4), 1);
+	CHECK_INT(until, 3000);
+	CHECK_STR(reason, "aga");
+	CHECK_INT(store_ban_add(f.st, "user", "mallory", 0, "for good", "ben", 30), 0);
+	CHECK_INT(store_ban_active(f.st, "user", "mallory", 500, &until, reason, sizeof(reason)), 1);
+	CHECK_INT(until, 0);
+	CHECK_STR(reason, "for good");
+
+	CHECK_INT(store_ban_remove(f.st, "user", "mallory"), 0);	/* all three */
+	CHECK_INT(store_ban_active(f.st, "user", "mallory", 500, &until, reason, sizeof(reason)), 0);
+	CHECK_INT(store_ban_remove(f.st, "user", "mallory"), MOOT_ENOTFOUND);
+	CHECK_INT(store_ban_remove(f.st, "user", "192.0.2.7"), MOOT_ENOTFOUND);	/* other kind */
+	CHECK_INT(store_ban_active(f.st, "address", "192.0.2.7", 5, NULL, NULL, 0), 1);
+out:
+	fix_close(&f);
+}
+
+/* Audit log entries seen by event_cb. */
+struct elist {
+	int n;
+	int stop_after;
+	int64_t at[8];
+	char kind[8][16], actor[8][16], subject[8][16], detail[8][16];
+};
+
+static int event_cb(void *arg, const struct store_event *e)
+{
+	struct elist *l = arg;
+
+	if (l->n < 8) {
+		l->at[l->n] = e->at;
+		snprintf(l->kind[l->n], sizeof(l->kind[0]), "%s", e->kind);
+		snprintf(l->actor[l->n], sizeof(l->actor[0]), "%s", e->actor);
+		snprintf(l->subject[l->n], sizeof(l->subject[0]), "%s", e->subject);
+		snprintf(l->detail[l->n], sizeof(l->detail[0]), "%s", e->detail);
+	}
+	l->n++;
+	return l->stop_after && l->n >= l->stop_after ? 3 : 0;
+}
+
+/* The audit log: appended, read back from a time on in order, NULLs as "". */
+static void store_events(void)
+{
+	struct fix f;
+	struct elist l;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_event_add(f.st, 30, "ban", "ana", "mallory", "spam"), 0);
+	CHECK_INT(store_event_add(f.st, 10, "login-fail", NULL, "192.0.2.7", NULL), 0);
+	CHECK_INT(store_event_add(f.st, 20, "approve", "ana", "<m@x>", ""), 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_events_each(f.st, 0, event_cb, &l), 0);
+	CHECK_INT(l.n, 3);
+	CHECK_INT(l.at[0], 10);
+	CHECK_STR(l.kind[0], "login-fail");
+	CHECK_STR(l.actor[0], "");
+	CHECK_STR(l.detail[0], "");
+	CHECK_INT(l.at[2], 30);
+	CHECK_STR(l.subject[2], "mallory");
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_events_each(f.st, 20, event_cb, &l), 0);
+	CHECK_INT(l.n, 2);
+	CHECK_STR(l.kind[0], "approve");
+	CHECK_STR(l.kind[1], "ban");
+	CHECK_STR(l.detail[1], "spam");
+	memset(&l, 0, sizeof(l));
+	l.stop_after = 1;
+	CHECK_INT(store_events_each(f.st, 0, event_cb, &l), 3);
+	CHECK_INT(l.n, 1);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_events_each(f.st, 31, event_cb, &l), 0);
+	CHECK_INT(l.n, 0);
+out:
+	fix_close(&f);
+}
+
+/* The marks store_article_remove reported. */
+struct marks {
+	int n;
+	int stop;		/* return this from the callback */
+	int64_t group[4], low[4], count[4];
+};
+
+static int marks_cb(void *arg, int64_t group_id, int64_t low, int64_t count)
+{
+	struct marks *m = arg;
+
+	if (m->n < 4) {
+		m->group[m->n] = group_id;
+		m->low[m->n] = low;
+		m->count[m->n] = count;
+	}
+	m->n++;
+	return m->stop;
+}
+
+/* Cancel: numbering gone in every group with marks fixed, outq rows gone, id in history. */
+static void store_cancel(void)
+{
+	struct fix f;
+	struct marks m;
+	struct glist l;
+	struct store_article a;
+	int64_t ids[6], v, count = -1, lone = -1;
+
+	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
+		goto out;
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_outq_add(f.st, "p1", ids[3]), 0);
+	CHECK_INT(store_outq_add(f.st, "p2", ids[3]), 0);
+	CHECK_INT(store_outq_add(f.st, "p1", ids[4]), 0);
+	CHECK_INT(store_commit(f.st), 0);
+
+	/* the crosspost: both groups, in group id order */
+	CHECK(f.ga < f.gb);
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_article_remove(f.st, ids[3], 7000, marks_cb, &m), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(m.n, 2);
+	CHECK_INT(m.group[0], f.ga);
+	CHECK_INT(m.low[0], 1);
+	CHECK_INT(m.count[0], 4);
+	CHECK_INT(m.group[1], f.gb);
+	CHECK_INT(m.low[1], 2);		/* empty: high + 1 (RFC 3977 §6.1.1.2) */
+	CHECK_INT(m.count[1], 0);
+	CHECK_INT(store_msgid_seen(f.st, "<3@test>"), 1);
+	CHECK_INT(store_msgid_get(f.st, "<3@test>", &v), MOOT_ENOTFOUND);
+	CHECK_INT(store_number_get(f.st, f.ga, 3, &v), MOOT_ENOTFOUND);
+	CHECK_INT(store_number_get(f.st, f.gb, 1, &v), MOOT_ENOTFOUND);
+	CHECK_INT(store_outq_count(f.st, "p1", &count), 0);
+	CHECK_INT(count, 1);
+	CHECK_INT(store_outq_count(f.st, "p2", &count), 0);
+	CHECK_INT(count, 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_groups_each(f.st, group_cb, &l), 0);
+	CHECK_INT(l.low[0], 1);
+	CHECK_INT(l.high[0], 5);
+	CHECK_INT(l.count[0], 4);
+	CHECK_INT(l.low[1], 2);
+	CHECK_INT(l.high[1], 1);
+	CHECK_INT(l.count[1], 0);
+
+	/* the lowest, then the highest: low moves up, high stays */
+	CHECK_INT(store_begin(f.st), 0);
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(store_article_remove(f.st, ids[1], 7000, marks_cb, &m), 0);
+	CHECK_INT(m.n, 1);
+	CHECK_INT(m.low[0], 2);
+	CHECK_INT(m.count[0], 3);
+	CHECK_INT(store_article_remove(f.st, ids[5], 7000, NULL, NULL), 0);
+	CHECK_INT(store_article_remove(f.st, ids[5], 7000, NULL, NULL), MOOT_ENOTFOUND);
+	CHECK_INT(store_article_remove(f.st, 9999, 7000, marks_cb, &m), MOOT_ENOTFOUND);
+	/* an article numbered nowhere */
+	memset(&a, 0, sizeof(a));
+	a.msgid = "<lone@test>";
+	a.from = a.subject = a.date = a.refs = a.xref = "";
+	CHECK_INT(store_article_add(f.st, &a, &lone), 0);
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(store_article_remove(f.st, lone, 7000, marks_cb, &m), 0);
+	CHECK_INT(m.n, 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<lone@test>"), 1);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_groups_each(f.st, group_cb, &l), 0);
+	CHECK_INT(l.low[0], 2);
+	CHECK_INT(l.high[0], 5);
+	CHECK_INT(l.count[0], 2);
+
+	/* the callback's non-zero stops it; rolled back, the article is still there */
+	CHECK_INT(store_begin(f.st), 0);
+	memset(&m, 0, sizeof(m));
+	m.stop = 5;
+	CHECK_INT(store_article_remove(f.st, ids[4], 7000, marks_cb, &m), 5);
+	store_rollback(f.st);
+	CHECK_INT(store_msgid_get(f.st, "<4@test>", &v), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<4@test>"), 1);
+	CHECK_INT(store_number_get(f.st, f.ga, 4, &v), 0);
+	CHECK_INT(store_outq_count(f.st, "p1", &count), 0);
+	CHECK_INT(count, 1);
+out:
+	fix_close(&f);
+}
+
+/* The figures' time base: day 100 starts at T0. */
+#define T0 (100 * 86400)
+#define DAY 86400
+
+/*
+ * Store article <n@fig> from poster replying to <root@fig> (0: a starter),
+ * number it n and record it in group g, and in g2 too when not 0 (a
+ * crosspost, recorded in g first).  Subject "subject n" unless given.  Its
+ * id, or -1.
+ */
+static int64_t fig_post(struct fix *f, int n, int64_t arrived, const char *poster, int root,
+			int64_t g, int64_t g2, const char *subject)
+{
+	struct store_article a;
+	char msgid[32], rootid[32], subj[160];
+	int64_t id = -1, gs[2] = { g, g2 };
+	int i;
+
+	snprintf(msgid, sizeof(msgid), "<%d@fig>", n);
+	snprintf(rootid, sizeof(rootid), "<%d@fig>", root);
+	snprintf(subj, sizeof(subj), "%s", subject ? subject : "");
+	if (subject == NULL)
+		snprintf(subj, sizeof(subj), "subject %d", n);
+	memset(&a, 0, sizeof(a));
+	a.msgid = msgid;
+	a.arrived = a.posted = arrived;
+	a.from = poster;
+	a.subject = subj;
+	a.date = a.xref = "";
+	a.refs = root ? rootid : "";
+	a.head = "X: y\r\n";
+	a.head_len = 6;
+	a.poster = poster;
+	a.root = root ? rootid : NULL;
+	a.parent = a.root;
+	CHECK_INT(store_article_add(f->st, &a, &id), 0);
+	for (i = 0; i < 2 && gs[i] != 0; i++) {
+		CHECK_INT(store_number_add(f->st, gs[i], n, id), 0);	/* numbered n: holes are fine */
+		CHECK_INT(store_stats_record(f->st, gs[i], id, poster, a.root, arrived), 0);
+	}
+	return id;
+}
+
+/*
+ * The fixture of the figures, by arrival:
+ *   O  1 old   a  T0-5d          its reply 2 new1 a T0+200 (first reply 432200)
+ *   A  3 old   a  T0+100         replies 4 new1 +60, 5 old, 6 new2
+ *   B  7 new1  a  T0+1000        reply 8 new2 crossposted a+b +300
+ *   C  9 new2  b  T0+2000        replies 10 old +1000, 11 new1
+ *   D 12 old   a  T0+3000        no reply
+ *   E 13 new3  a  T0+1d+10       reply 14 old +30
+ *     15 new3  a  T0+90000       a reply to <99@fig>, which never came
+ *   F 16 new3  b+a T0+3d         a crossposted starter, no reply: its thread is in b
+ */
+static int fig_fill(struct fix *f, int64_t ids[17])
+{
+	static const char long_subject[] =
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"\xc3\xa9 and more";	/* 126 x, then an e-acute across the 128-byte cut */
+	int64_t a = f->ga, b = f->gb;
+
+	if (store_begin(f->st) < 0)
+		return -1;
+	ids[1] = fig_post(f, 1, T0 - 5 * DAY, "old@x", 0, a, 0, NULL);
+	ids[2] = fig_post(f, 2, T0 + 200, "new1@x", 1, a, 0, NULL);
+	ids[3] = fig_post(f, 3, T0 + 100, "old@x", 0, a, 0, NULL);
+	ids[4] = fig_post(f, 4, T0 + 160, "new1@x", 3, a, 0, NULL);
+	ids[5] = fig_post(f, 5, T0 + 500, "old@x", 3, a, 0, NULL);
+	ids[6] = fig_post(f, 6, T0 + 1000, "new2@x", 3, a, 0, NULL);
+	ids[7] = fig_post(f, 7, T0 + 1000, "new1@x", 0, a, 0, NULL);
+	ids[8] = fig_post(f, 8, T0 + 1300, "new2@x", 7, a, b, NULL);
+	ids[9] = fig_post(f, 9, T0 + 2000, "new2@x", 0, b, 0, long_subject);
+	ids[10] = fig_post(f, 10, T0 + 3000, "old@x", 9, b, 0, NULL);
+	ids[11] = fig_post(f, 11, T0 + 7000, "new1@x", 9, b, 0, NULL);
+	ids[12] = fig_post(f, 12, T0 + 3000, "old@x", 0, a, 0, NULL);
+	ids[13] = fig_post(f, 13, T0 + DAY + 10, "new3@x", 0, a, 0, NULL);
+	ids[14] = fig_post(f, 14, T0 + DAY + 40, "old@x", 13, a, 0, NULL);
+	ids[15] = fig_post(f, 15, T0 + 90000, "new3@x", 99, a, 0, NULL);
+	ids[16] = fig_post(f, 16, T0 + 3 * DAY, "new3@x", 0, b, a, NULL);
+	return store_commit(f->st);
+}
+
+/* The figures over every window and group choice of the fixture, worked out by hand above. */
+static void store_figures(void)
+{
+	struct fix f;
+	struct store_stats s;
+	struct marks m;
+	int64_t ids[17], both[2], ga[1], gb[1];
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_group_upsert(f.st, "a.test", "", 1, &f.ga), 0);
+	CHECK_INT(store_group_upsert(f.st, "b.test", "", 1, &f.gb), 0);
+	if (fig_fill(&f, ids) < 0)
+		goto out;
+	both[0] = f.gb;
+	both[1] = f.ga;
+	ga[0] = f.ga;
+	gb[0] = f.gb;
+
+	/* everything from T0: a crosspost counts once per group (8 and 16 twice) */
+	CHECK_INT(store_stats(f.st, both, 2, T0, &s), 0);
+	CHECK_INT(s.posts, 17);
+	CHECK_INT(s.threads, 6);		/* A B C D E F */
+	CHECK_INT(s.posters, 4);
+	CHECK_INT(s.new_posters, 3);		/* old was first seen before T0 */
+	CHECK_INT(s.unanswered, 2);		/* D F */
+	CHECK_INT(s.reply_p50, 60);		/* 30 60 300 1000: rank 2 */
+	CHECK_INT(s.reply_p90, 1000);		/* rank ceil(3.6) = 4 */
+	CHECK_INT(s.ntop, 4);
+	CHECK_INT(s.top[0].article_id, ids[3]);
+	CHECK_INT(s.top[0].replies, 3);
+	CHECK_STR(s.top[0].subject, "subject 3");
+	CHECK_INT(s.top[1].article_id, ids[9]);
+	CHECK_INT(s.top[1].replies, 2);
+	CHECK_INT(strlen(s.top[1].subject), 126);	/* cut before the split character */
+	CHECK_INT(s.top[2].article_id, ids[7]);	/* the crossposted reply counted once */
+	CHECK_INT(s.top[2].replies, 1);
+	CHECK_STR(s.top[2].subject, "subject 7");
+	CHECK_INT(s.top[3].article_id, ids[13]);
+	CHECK_INT(s.top[3].replies, 1);
+
+	/* b only: the crosspost F started its thread there */
+	CHECK_INT(store_stats(f.st, gb, 1, T0, &s), 0);
+	CHECK_INT(s.posts, 5);			/* 8 9 10 11 16 */
+	CHECK_INT(s.posters, 4);
+	CHECK_INT(s.new_posters, 3);
+	CHECK_INT(s.threads, 2);		/* C F */
+	CHECK_INT(s.unanswered, 1);
+	CHECK_INT(s.reply_p50, 1000);
+	CHECK_INT(s.reply_p90, 1000);
+	CHECK_INT(s.ntop, 1);
+	CHECK_INT(s.top[0].article_id, ids[9]);
+
+	/* a only */
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.posts, 12);
+	CHECK_INT(s.posters, 4);
+	CHECK_INT(s.new_posters, 3);
+	CHECK_INT(s.threads, 4);		/* A B D E */
+	CHECK_INT(s.unanswered, 1);
+	CHECK_INT(s.reply_p50, 60);		/* 30 60 300 */
+	CHECK_INT(s.reply_p90, 300);
+	CHECK_INT(s.ntop, 3);
+	CHECK_INT(s.top[0].article_id, ids[3]);
+	CHECK_INT(s.top[1].article_id, ids[7]);
+	CHECK_INT(s.top[2].article_id, ids[13]);
+
+	/* since new1's very first post: new1 is new; posts still from the day's start */
+	CHECK_INT(store_stats(f.st, both, 2, T0 + 160, &s), 0);
+	CHECK_INT(s.posts, 17);
+	CHECK_INT(s.posters, 4);
+	CHECK_INT(s.new_posters, 3);
+	CHECK_INT(s.threads, 5);		/* B C D E F: A started at T0+100 */
+	CHECK_INT(store_stats(f.st, both, 2, T0 + 161, &s), 0);
+	CHECK_INT(s.new_posters, 2);
+
+	/* a from the next day */
+	CHECK_INT(store_stats(f.st, ga, 1, T0 + DAY, &s), 0);
+	CHECK_INT(s.posts, 4);			/* 13 14 15 16 */
+	CHECK_INT(s.posters, 2);
+	CHECK_INT(s.new_posters, 1);		/* new3 */
+	CHECK_INT(s.threads, 1);
+	CHECK_INT(s.unanswered, 0);
+	CHECK_INT(s.reply_p50, 30);
+	CHECK_INT(s.reply_p90, 30);
+	CHECK_INT(s.ntop, 1);
+
+	/* all time: thread O and its slow reply come in */
+	CHECK_INT(store_stats(f.st, both, 2, T0 - 10 * DAY, &s), 0);
+	CHECK_INT(s.posts, 18);
+	CHECK_INT(s.threads, 7);
+	CHECK_INT(s.posters, 4);
+	CHECK_INT(s.new_posters, 4);
+	CHECK_INT(s.unanswered, 2);
+	CHECK_INT(s.reply_p50, 300);		/* 30 60 300 1000 432200: rank 3 */
+	CHECK_INT(s.reply_p90, 432200);		/* rank 5 */
+	CHECK_INT(s.ntop, 5);
+	CHECK_INT(s.top[2].article_id, ids[1]);	/* ties: the older thread first */
+	CHECK_INT(s.top[3].article_id, ids[7]);
+	CHECK_INT(s.top[4].article_id, ids[13]);
+
+	/* an empty window, no groups, a group with nothing */
+	CHECK_INT(store_stats(f.st, both, 2, T0 + 10 * DAY, &s), 0);
+	CHECK_INT(s.posts, 0);
+	CHECK_INT(s.threads, 0);
+	CHECK_INT(s.posters, 0);
+	CHECK_INT(s.reply_p50, -1);
+	CHECK_INT(s.reply_p90, -1);
+	CHECK_INT(s.ntop, 0);
+	CHECK_INT(store_stats(f.st, NULL, 0, 0, &s), 0);
+	CHECK_INT(s.posts, 0);
+	CHECK_INT(s.threads, 0);
+	CHECK_INT(s.reply_p50, -1);
+	ga[0] = 9999;
+	CHECK_INT(store_stats(f.st, ga, 1, 0, &s), 0);
+	CHECK_INT(s.posts, 0);
+
+	/* a cancelled starter: its thread still counts, its subject is gone */
+	CHECK_INT(store_begin(f.st), 0);
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(store_article_remove(f.st, ids[3], T0 + 5 * DAY, marks_cb, &m), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(m.n, 1);
+	CHECK_INT(m.count[0], 12);		/* 13 numbered in a, less the cancelled one */
+	CHECK_INT(m.low[0], 1);
+	CHECK_INT(store_stats(f.st, both, 2, T0, &s), 0);
+	CHECK_INT(s.posts, 17);
+	CHECK_INT(s.top[0].article_id, ids[3]);
+	CHECK_STR(s.top[0].subject, "");
+out:
+	fix_close(&f);
+}
+
 void test_store(void)
 {
 	RUN(store_open_fails);
@@ -719,4 +1347,10 @@ void test_store(void)
 	RUN(store_durable);
 	RUN(store_newnews_since);
 	RUN(store_expire);
+	RUN(store_users);
+	RUN(store_modqueue);
+	RUN(store_bans);
+	RUN(store_events);
+	RUN(store_cancel);
+	RUN(store_figures);
 }
