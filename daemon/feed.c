@@ -108,6 +108,21 @@ static void conn_closed(struct xport *x)
 	free(c);
 }
 
+/* Close the connection and forget what was in flight (it stays queued). */
+static void hang_up(struct feed *f)
+{
+	if (f->conn) {
+		f->conn->f = NULL;
+		xport_close(&f->conn->x);
+		f->conn = NULL;
+	}
+	f->phase = PH_IDLE;
+	f->wlen = 0;
+	f->whead = 0;
+	f->cursor = 0;	/* what was in flight is offered again */
+	buf_clear(&f->in);
+}
+
 /* Drop the connection; retry after a backoff when there may be work. */
 static void fail(struct feed *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct feed *f, const char *fmt, ...)
@@ -119,16 +134,7 @@ static void fail(struct feed *f, const char *fmt, ...)
 	vsnprintf(f->last_error, sizeof(f->last_error), fmt, ap);
 	va_end(ap);
 	log_warn("feed %s: %s", f->name, f->last_error);
-	if (f->conn) {
-		f->conn->f = NULL;
-		xport_close(&f->conn->x);
-		f->conn = NULL;
-	}
-	f->phase = PH_IDLE;
-	f->wlen = 0;
-	f->whead = 0;
-	f->cursor = 0;	/* what was in flight is offered again */
-	buf_clear(&f->in);
+	hang_up(f);
 	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (f->backoff_ms > BACKOFF_MAX_MS)
 		f->backoff_ms = BACKOFF_MAX_MS;
@@ -422,6 +428,14 @@ static void on_line(struct feed *f, const char *line, size_t len)
 		pump(f);
 		return;
 	case PH_READY:
+		if (code == 400 && f->wlen == 0) {
+			/* The peer closes an idle feed (RFC 3977 §5.1.1): not a failure.
+			 * The timer reconnects when something is queued. */
+			log_info("feed %s: closed by the peer while idle", f->name);
+			hang_up(f);
+			schedule(f, RESCAN_MS);
+			return;
+		}
 		on_offer_reply(f, code);
 		if (f->phase == PH_READY)
 			pump(f);
@@ -718,7 +732,8 @@ void feed_reload(struct mootd *d)
 		tls_ctx_free(f->ctx);
 		f->ctx = make_ctx(d, p);
 		if (f->conn) {
-			fail(f, "reconnecting after reload");
+			log_info("feed %s: reconnecting after reload", f->name);
+			hang_up(f);
 			f->backoff_ms = 0;
 			schedule(f, 10);
 		}

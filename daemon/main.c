@@ -63,7 +63,8 @@ static void usage(FILE *f)
 		"       mootd -V             print the version\n"
 		"       mootd [-c FILE] user add NAME [--role member|moderator|admin] [--address ADDR]\n"
 		"                            add a member; the password is read from standard input\n"
-		"       mootd [-c FILE] user passwd NAME | disable NAME | enable NAME | list\n");
+		"       mootd [-c FILE] user passwd NAME | disable NAME | enable NAME | list\n"
+		"       mootd user hash          print a password hash (stdin) for a peer's identity\n");
 }
 
 /* Load the configuration named by path (NULL: the embedded default). */
@@ -186,6 +187,16 @@ static int user_command(struct config *cfg, int argc, char **argv)
 
 	if (argc < 1)
 		goto usage;
+	if (strcmp(argv[0], "hash") == 0 && argc == 1) {
+		/* For a peer's identity.password_hash: needs no database. */
+		if (read_password(pw, sizeof(pw)) != 0 || tls_password_hash(pw, hash, sizeof(hash)) != 0) {
+			fprintf(stderr, "mootd: no password on standard input\n");
+			return 1;
+		}
+		memset(pw, 0, sizeof(pw));
+		printf("%s\n", hash);
+		return 0;
+	}
 	if (make_dirs(cfg->state) != 0) {
 		fprintf(stderr, "mootd: cannot create state folder '%s'\n", cfg->state);
 		return 1;
