@@ -4,7 +4,7 @@
 #   make bench             build $(BUILD)/moot-bench (and $(BUILD)/mootd)
 #   make bench-compare     build, then run bench/compare.sh
 
-BENCH_SRC = $(wildcard bench/*.c)
+BENCH_SRC = bench/moot-bench.c
 BENCH_OBJ = $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: bench bench-compare

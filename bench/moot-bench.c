@@ -12,8 +12,9 @@
  *   read    GROUP, OVER over the whole group in chunks of 1000 (RFC 3977
  *           §8.3), then, once every client has finished its OVER walk,
  *           random ARTICLE by number until the end; p50/p99 latency.
- *   idle    open N connections (TLS handshake done, greeting read), hold
- *           them, and report the server's resident memory per connection.
+ *   idle    open N connections (TLS handshake done, greeting read, MODE
+ *           READER answered), hold them, and report the server's resident
+ *           memory per connection.
  *
  * Every load is bounded in time: --seconds bounds the run (ingest and post
  * also stop at --count), --over-seconds bounds the OVER walk, and a grace
@@ -132,6 +133,7 @@ struct bench {
 	uint64_t accepted, rejected;
 	uint64_t errors;
 	uint64_t over_lines;
+	uint64_t group_count;		/* read: articles in the first client's group */
 	uint64_t t_over_start, t_over_end;
 	int over_done;			/* clients finished with OVER */
 	int over_stop;			/* --over-seconds passed */
@@ -527,13 +529,6 @@ static void on_greeting(struct client *c)
 	struct bench *b = c->b;
 
 	switch (b->o.mode) {
-	case M_IDLE:
-		c->state = C_IDLE;
-		c->counted_open = 1;
-		b->open++;
-		b->connecting--;
-		idle_connect_more(b);
-		break;
 	case M_INGEST:
 		c->state = C_MODE;
 		send_cmd(c, "MODE STREAM");
@@ -566,6 +561,14 @@ static void on_status(struct client *c, const char *l, size_t n)
 			ingest_fill(c);
 		} else if (b->o.mode == M_POST && (code == 200 || code == 201)) {
 			post_next(c);
+		} else if (b->o.mode == M_IDLE && (code == 200 || code == 201)) {
+			/* A reader that said hello and went quiet (INN's nnrpd
+			 * drops a connection with no command after initialtimeout). */
+			c->state = C_IDLE;
+			c->counted_open = 1;
+			b->open++;
+			b->connecting--;
+			idle_connect_more(b);
 		} else if (b->o.mode == M_READ && (code == 200 || code == 201)) {
 			c->state = C_GROUP;
 			send_cmd(c, "GROUP %s", c->group);
@@ -579,6 +582,8 @@ static void on_status(struct client *c, const char *l, size_t n)
 			unexpected(c, l, n);
 			return;
 		}
+		if (b->group_count == 0)
+			b->group_count = cnt;
 		c->low = lo;
 		c->high = cnt ? hi : 0;
 		c->next = lo;
@@ -695,9 +700,10 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		if (status < 0 && c->state != C_DONE) {
 			if (c->state == C_IDLE && c->b->holding)
 				;	/* the server dropped an idle connection: counted at the end */
-			else
-				c->b->errors++;
-			if (c->state == C_CONNECT || c->state == C_GREETING) {
+			else if (c->b->errors++ < 5)
+				fprintf(stderr, "moot-bench: connection %d: %s in state %d\n", c->id,
+					status == MOOT_ETLS ? "TLS failure" : uv_strerror(status), c->state);
+			if (c->state == C_CONNECT || c->state == C_GREETING || c->state == C_MODE) {
 				c->b->failed++;
 				if (c->b->o.mode == M_IDLE)
 					c->b->connecting--;
@@ -950,6 +956,7 @@ static void idle_connect_more(struct bench *b)
 		/* Everything is open (or failed): measure, then hold. */
 		b->holding = 1;
 		b->t_start = uv_hrtime();
+		fprintf(stderr, "moot-bench: %d open, holding for %.0f s\n", b->open, b->o.seconds);
 		uv_timer_start(&b->end_timer, on_end_timer, (uint64_t)(b->o.seconds * 1000), 0);
 	}
 }
@@ -989,10 +996,10 @@ static void report(struct bench *b)
 		break;
 	case M_READ:
 		qsort(b->lat, b->nlat, sizeof(*b->lat), cmp_u32);
-		printf("mode=read clients=%d tls=%d over_lines=%" PRIu64 " over_s=%.2f over_lines_per_s=%.0f"
+		printf("mode=read clients=%d tls=%d group_count=%" PRIu64 " over_lines=%" PRIu64 " over_s=%.2f over_lines_per_s=%.0f"
 		       " articles=%" PRIu64 " article_s=%.2f article_per_s=%.0f article_mb_per_s=%.1f"
 		       " p50_ms=%.3f p99_ms=%.3f misses=%" PRIu64 " errors=%" PRIu64 "\n",
-		       o->conns, o->tls, b->over_lines, secs(b->t_over_start, b->t_over_end),
+		       o->conns, o->tls, b->group_count, b->over_lines, secs(b->t_over_start, b->t_over_end),
 		       secs(b->t_over_start, b->t_over_end) > 0 ?
 		       (double)b->over_lines / secs(b->t_over_start, b->t_over_end) : 0,
 		       b->articles, t, t > 0 ? (double)b->articles / t : 0,

@@ -7,6 +7,10 @@
  *   moot [options] post GROUP --subject S
  *   moot [options] reply <message-id> | reply GROUP NUMBER
  *   moot [options] catchup GROUP | unread GROUP
+ *   moot [options] mod queue [WILDMAT] | show ID | approve ID | reject ID [--reason R]
+ *   moot [options] mod ban USER|ADDRESS [--for 7d] [--reason R] | unban USER|ADDRESS
+ *   moot [options] cancel <message-id>
+ *   moot [options] stats [WILDMAT] [--days N]
  *
  * Each subcommand is one short synchronous NNTP conversation (conn.c),
  * with read state kept in ~/.newsrc (newsrc.c) so tin and slrn share it.
@@ -46,6 +50,11 @@
 struct ctx {
 	struct conf cf;
 	const char *subject;		/* post --subject */
+	const char *reason;		/* mod reject/ban --reason */
+	const char *ban_for;		/* mod ban --for */
+	const char *ban_user;		/* mod ban/unban --user */
+	const char *ban_address;	/* mod ban/unban --address */
+	int days;			/* stats --days, 0: the default */
 	int json, all, thread;		/* --json, --all, --thread */
 	int tty, colour;		/* stdout is a terminal; colour wanted */
 	struct conn *c;			/* open connection, or NULL */
@@ -94,9 +103,17 @@ static void usage(FILE *f)
 	      "  reply <msgid> | reply GROUP NUMBER  follow up, quoting the article\n"
 	      "  catchup GROUP                       mark the whole group read\n"
 	      "  unread GROUP                        mark the whole group unread\n"
+	      "  mod queue [WILDMAT]                 articles awaiting approval (moderators)\n"
+	      "  mod show ID | approve ID            show or approve a queued article\n"
+	      "  mod reject ID [--reason R]          drop a queued article\n"
+	      "  mod ban USER|ADDRESS [--for 7d] [--reason R]   stop someone posting\n"
+	      "  mod unban USER|ADDRESS              lift a ban (--user/--address force the kind)\n"
+	      "  cancel <msgid>                      withdraw an article (its author, moderators)\n"
+	      "  stats [WILDMAT] [--days N]          community health figures (moderators)\n"
 	      "options:\n"
 	      "  --config FILE  --server HOST:PORT  --tls implicit|starttls|off  --ca FILE\n"
 	      "  --fingerprint sha256:HEX  --user NAME  --insecure  --newsrc FILE  --json\n"
+	      "  (after `mod ban`/`mod unban`, --user NAME names whom to ban, not the login)\n"
 	      "See moot(1).\n", f);
 }
 
@@ -1216,11 +1233,562 @@ static int cmd_mark(struct ctx *x, const char *g, int catchup)
 	return 0;
 }
 
+/* ------------------------------------------------------------ mod, cancel, stats */
+
+/*
+ * The community manager's commands speak moot's extension (docs/protocol.md,
+ * "XMOOT"): XMOD, XCANCEL and XSTATS, with the private reply codes of
+ * RFC 3977 §3.2.1.1 (290 list, 291 done, 292 figures, 490 no such item).
+ * 502 (not a moderator, not the author) and 490 exit with EXIT_USAGE;
+ * 480/481/483 (no or wrong credentials) with EXIT_NET, as everywhere.
+ */
+
+/* Longest command line we send (RFC 3977 §3.1: 512 octets with CRLF). */
+#define CMD_MAX 510
+
+/* 1 if s may go on a command line as one argument (no blanks, no controls). */
+static int word_ok(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0')
+		return 0;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* 1 if s may end a command line as free text (no line breaks or controls). */
+static int text_ok(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Send line (built by the caller, at most CMD_MAX) and classify the reply:
+ * 0 when it is want, EXIT_USAGE after a message for 502/490/430/441/501,
+ * EXIT_NET otherwise.  what names the object in messages.
+ */
+static int ext_cmd(struct ctx *x, const char *line, int want, const char *what, char *text, size_t textlen)
+{
+	int code, rc;
+
+	if (strlen(line) > CMD_MAX) {
+		msg("%s: the command would be longer than %d octets", what, CMD_MAX);
+		return EXIT_USAGE;
+	}
+	if ((rc = connect_server(x)) != 0 || (rc = cmd(x, line, &code, text, textlen)) != 0)
+		return rc;
+	if (code == want)
+		return 0;
+	switch (code) {
+	case 502:
+		msg("%s: not permitted: %s", what, text);
+		return EXIT_USAGE;
+	case 490:
+	case 430:
+		msg("%s: not found: %s", what, text);
+		return EXIT_USAGE;
+	case 441:
+	case 501:
+		msg("%s: refused: %d %s", what, code, text);
+		return EXIT_USAGE;
+	case 500:
+		msg("%s: the server does not support moot's extension (XMOOT)", what);
+		return EXIT_NET;
+	default:
+		return unexpected(line, code, text);
+	}
+}
+
+/* Parse a queue id (a positive decimal); 0 or EXIT_USAGE. */
+static int queue_id(const char *s, int64_t *id)
+{
+	if (parse_number(s, id) != 0) {
+		msg("'%.80s' is not a queue id (see moot mod queue)", s);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Split the next tab-separated field off *p (NUL-terminated), "" at the end. */
+static char *field(char **p)
+{
+	char *f = *p, *tab = strchr(f, '\t');
+
+	if (tab != NULL) {
+		*tab = '\0';
+		*p = tab + 1;
+	} else {
+		*p = f + strlen(f);
+	}
+	return f;
+}
+
+/* moot mod queue [WILDMAT]: XMOD QUEUE, one line (or JSON object) per article. */
+static int mod_queue(struct ctx *x, const char *wildmat)
+{
+	struct buf list = { 0 };
+	char line[CMD_MAX + 1], text[512], *p, *end;
+	int rc, n = 0;
+
+	if (wildmat && !word_ok(wildmat)) {
+		msg("mod queue: '%.80s' is not a group wildmat", wildmat);
+		return EXIT_USAGE;
+	}
+	snprintf(line, sizeof(line), "XMOD QUEUE%s%s", wildmat ? " " : "", wildmat ? wildmat : "");
+	if ((rc = ext_cmd(x, line, 290, "mod queue", text, sizeof(text))) != 0)
+		return rc;
+	if ((rc = block(x, &list)) != 0)
+		goto out;
+	if (x->json) {
+		json_object_begin(&x->out);
+		json_key(&x->out, "queue");
+		json_array_begin(&x->out);
+	}
+	for (p = list.data, end = p + list.len; p && p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *f = p;
+		const char *id, *sub, *user, *groups, *mid, *from, *subject;
+
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+		/* id, submitted, user, groups, message-id, from, subject */
+		id = field(&f);
+		sub = field(&f);
+		user = field(&f);
+		groups = field(&f);
+		mid = field(&f);
+		from = field(&f);
+		subject = f;
+		if (*id == '\0')
+			continue;
+		n++;
+		if (x->json) {
+			json_object_begin(&x->out);
+			json_key(&x->out, "id");
+			json_int(&x->out, strtoll(id, NULL, 10));
+			json_key(&x->out, "submitted");
+			json_int(&x->out, strtoll(sub, NULL, 10));
+			json_key(&x->out, "user");
+			json_string(&x->out, strcmp(user, "-") == 0 ? NULL : user);
+			json_key(&x->out, "groups");
+			json_string(&x->out, groups);
+			json_key(&x->out, "msgid");
+			json_string(&x->out, mid);
+			json_key(&x->out, "from");
+			json_string(&x->out, from);
+			json_key(&x->out, "subject");
+			json_string(&x->out, subject);
+			json_object_end(&x->out);
+			continue;
+		}
+		attr(x, "1");
+		buf_printf(&x->out, "#%-5s", id);
+		attr(x, "0");
+		buf_puts(&x->out, " ");
+		put_date(x, strtoll(sub, NULL, 10));
+		buf_puts(&x->out, "  ");
+		put_padded(x, groups, 20);
+		buf_puts(&x->out, "  ");
+		puts_(x, subject);
+		buf_puts(&x->out, "\n        ");
+		puts_(x, from);
+		buf_puts(&x->out, " (");
+		puts_(x, user);
+		buf_puts(&x->out, ")  ");
+		puts_(x, mid);
+		buf_puts(&x->out, "\n");
+	}
+	if (x->json) {
+		json_array_end(&x->out);
+		json_object_end(&x->out);
+		buf_puts(&x->out, "\n");
+	} else if (n == 0) {
+		fprintf(stderr, "moot: the moderation queue is empty%s%s\n", wildmat ? " for " : "",
+			wildmat ? wildmat : "");
+	}
+	disconnect(x);
+	emit(x);
+out:
+	buf_release(&list);
+	return rc;
+}
+
+/* moot mod show ID: the queued article as the poster sent it. */
+static int mod_show(struct ctx *x, const char *arg)
+{
+	struct buf art = { 0 };
+	char line[64], text[512];
+	int64_t id;
+	int rc;
+
+	if ((rc = queue_id(arg, &id)) != 0)
+		return rc;
+	snprintf(line, sizeof(line), "XMOD SHOW %" PRId64, id);
+	if ((rc = ext_cmd(x, line, 290, "mod show", text, sizeof(text))) != 0)
+		return rc;
+	if ((rc = block(x, &art)) == 0) {
+		if (x->json) {
+			json_object_begin(&x->out);
+			json_key(&x->out, "id");
+			json_int(&x->out, id);
+			json_key(&x->out, "article");
+			json_string_n(&x->out, art.data ? art.data : "", art.len);
+			json_object_end(&x->out);
+			buf_puts(&x->out, "\n");
+		} else {
+			put(x, art.data ? art.data : "", art.len);
+		}
+		disconnect(x);
+		emit(x);
+	}
+	buf_release(&art);
+	return rc;
+}
+
+/* moot mod approve ID / moot mod reject ID [--reason R] */
+static int mod_decide(struct ctx *x, const char *arg, int approve)
+{
+	char line[CMD_MAX + 64], text[512];
+	int64_t id;
+	int rc;
+
+	if ((rc = queue_id(arg, &id)) != 0)
+		return rc;
+	if (approve && x->reason) {
+		msg("mod approve: --reason goes with reject and ban");
+		return EXIT_USAGE;
+	}
+	if (x->reason && !text_ok(x->reason)) {
+		msg("--reason: one line of text, please");
+		return EXIT_USAGE;
+	}
+	if (approve)
+		snprintf(line, sizeof(line), "XMOD APPROVE %" PRId64, id);
+	else
+		snprintf(line, sizeof(line), "XMOD REJECT %" PRId64 "%s%s", id, x->reason ? " " : "",
+			 x->reason ? x->reason : "");
+	if ((rc = ext_cmd(x, line, 291, approve ? "mod approve" : "mod reject", text, sizeof(text))) != 0)
+		return rc;
+	printf("#%" PRId64 ": %s\n", id, text);
+	return 0;
+}
+
+/*
+ * Seconds in "7d", "12h", "30m", "45s", "2w" or "N" (seconds); "0" and
+ * "forever" mean for good.  0 or -1.
+ */
+static int parse_duration(const char *s, int64_t *secs)
+{
+	static const struct { char unit; int64_t mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	char *end;
+	long long n;
+	size_t i;
+
+	if (strcmp(s, "forever") == 0) {
+		*secs = 0;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno || n < 0 || n > 100LL * 365 * 86400)
+		return -1;
+	if (*end == '\0') {
+		*secs = n;
+		return 0;
+	}
+	if (end[1] != '\0')
+		return -1;
+	for (i = 0; i < MOOT_ARRAY_SIZE(units); i++)
+		if (tolower((unsigned char)*end) == units[i].unit) {
+			*secs = n * units[i].mult;
+			return *secs <= 100LL * 365 * 86400 ? 0 : -1;
+		}
+	return -1;
+}
+
+/* Is target an address (has ':' or '.', or is all hex digits) rather than a user? */
+static int looks_like_address(const char *t)
+{
+	const char *p;
+
+	if (strpbrk(t, ":."))
+		return 1;
+	for (p = t; *p; p++)
+		if (!isxdigit((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * The ban target and its kind: --user/--address after the subcommand, or
+ * the one argument, guessed.  0 or EXIT_USAGE.
+ */
+static int ban_target(struct ctx *x, const char *sub, int argc, char **argv, const char **kind,
+		      const char **target)
+{
+	int given = (x->ban_user != NULL) + (x->ban_address != NULL) + (argc > 0);
+
+	if (given != 1 || argc > 1) {
+		msg("mod %s: name one USER or ADDRESS (or --user NAME / --address ADDR)", sub);
+		return EXIT_USAGE;
+	}
+	if (x->ban_user) {
+		*kind = "USER";
+		*target = x->ban_user;
+	} else if (x->ban_address) {
+		*kind = "ADDRESS";
+		*target = x->ban_address;
+	} else {
+		*target = argv[0];
+		*kind = looks_like_address(argv[0]) ? "ADDRESS" : "USER";
+	}
+	if (!word_ok(*target) || strlen(*target) > 255) {
+		msg("mod %s: '%.80s' is not a user name or address", sub, *target);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* moot mod ban TARGET [--for D] [--reason R] / moot mod unban TARGET */
+static int mod_ban(struct ctx *x, int ban, int argc, char **argv)
+{
+	const char *sub = ban ? "ban" : "unban", *kind, *target;
+	char line[CMD_MAX + 64], text[512];
+	int64_t secs = 0;
+	int rc;
+
+	if ((rc = ban_target(x, sub, argc, argv, &kind, &target)) != 0)
+		return rc;
+	if (!ban && (x->ban_for || x->reason)) {
+		msg("mod unban: --for and --reason go with ban");
+		return EXIT_USAGE;
+	}
+	if (x->ban_for && parse_duration(x->ban_for, &secs) != 0) {
+		msg("--for: expected a duration such as 7d, 12h, 30m or a number of seconds");
+		return EXIT_USAGE;
+	}
+	if (x->reason && !text_ok(x->reason)) {
+		msg("--reason: one line of text, please");
+		return EXIT_USAGE;
+	}
+	if (ban)
+		snprintf(line, sizeof(line), "XMOD BAN %s %s %" PRId64 "%s%s", kind, target, secs,
+			 x->reason ? " " : "", x->reason ? x->reason : "");
+	else
+		snprintf(line, sizeof(line), "XMOD UNBAN %s %s", kind, target);
+	if ((rc = ext_cmd(x, line, 291, ban ? "mod ban" : "mod unban", text, sizeof(text))) != 0)
+		return rc;
+	if (ban && secs)
+		printf("banned %s %s for %" PRId64 "s (%s)\n", kind[0] == 'U' ? "user" : "address", target,
+		       secs, x->ban_for);
+	else if (ban)
+		printf("banned %s %s for good\n", kind[0] == 'U' ? "user" : "address", target);
+	else
+		printf("unbanned %s %s\n", kind[0] == 'U' ? "user" : "address", target);
+	return 0;
+}
+
+/* moot mod SUBCOMMAND ... */
+static int cmd_mod(struct ctx *x, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+
+	if (strcmp(sub, "queue") == 0 && argc <= 2)
+		return mod_queue(x, argc == 2 ? argv[1] : NULL);
+	if (strcmp(sub, "show") == 0 && argc == 2)
+		return mod_show(x, argv[1]);
+	if (strcmp(sub, "approve") == 0 && argc == 2)
+		return mod_decide(x, argv[1], 1);
+	if (strcmp(sub, "reject") == 0 && argc == 2)
+		return mod_decide(x, argv[1], 0);
+	if (strcmp(sub, "ban") == 0 || strcmp(sub, "unban") == 0)
+		return mod_ban(x, sub[0] == 'b', argc - 1, argv + 1);
+	msg("mod %s: expected queue [WILDMAT], show ID, approve ID, reject ID, ban TARGET or unban TARGET",
+	    sub);
+	return EXIT_USAGE;
+}
+
+/* moot cancel <message-id>: XCANCEL, by its author or a moderator. */
+static int cmd_cancel(struct ctx *x, const char *id)
+{
+	char line[MOOT_MAX_MSGID + 16], text[512];
+	int rc;
+
+	if (strlen(id) > MOOT_MAX_MSGID || !article_msgid_valid(id, strlen(id))) {
+		msg("cancel: '%.80s' is not a <message-id>", id);
+		return EXIT_USAGE;
+	}
+	snprintf(line, sizeof(line), "XCANCEL %s", id);
+	if ((rc = ext_cmd(x, line, 291, "cancel", text, sizeof(text))) != 0)
+		return rc;
+	printf("cancelled %s\n", id);
+	return 0;
+}
+
+/* Seconds as "45s", "12m 5s", "3h 20m", "2d 4h"; "-" when negative (no figure). */
+static void put_duration(struct ctx *x, int64_t s)
+{
+	if (s < 0)
+		buf_puts(&x->out, "-");
+	else if (s < 60)
+		buf_printf(&x->out, "%" PRId64 "s", s);
+	else if (s < 3600)
+		buf_printf(&x->out, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		buf_printf(&x->out, "%" PRId64 "h %" PRId64 "m", s / 3600, s % 3600 / 60);
+	else
+		buf_printf(&x->out, "%" PRId64 "d %" PRId64 "h", s / 86400, s % 86400 / 3600);
+}
+
+/* The figure names of XSTATS with their labels, in display order. */
+static const struct {
+	const char *key, *label;
+	int seconds;		/* shown as a duration */
+} figures[] = {
+	{ "groups", "groups", 0 },
+	{ "posts", "posts", 0 },
+	{ "threads", "new threads", 0 },
+	{ "posters", "active posters", 0 },
+	{ "new_posters", "new posters", 0 },
+	{ "unanswered", "threads without reply", 0 },
+	{ "reply_p50_s", "first reply, median", 1 },
+	{ "reply_p90_s", "first reply, 90th percentile", 1 },
+};
+
+/* One "top ARTICLE REPLIES SUBJECT" line of XSTATS. */
+struct top_thread {
+	int64_t article, replies;
+	const char *subject;		/* points into the reply block */
+};
+
+#define TOP_MAX 20
+
+/* moot stats [WILDMAT] [--days N] [--json]: XSTATS, the health figures. */
+static int cmd_stats(struct ctx *x, const char *wildmat)
+{
+	struct buf lines = { 0 };
+	struct top_thread top[TOP_MAX];
+	char line[CMD_MAX + 1], text[512], *p, *end;
+	int64_t v[MOOT_ARRAY_SIZE(figures)];
+	int have[MOOT_ARRAY_SIZE(figures)] = { 0 };
+	int rc, days = x->days ? x->days : 30;
+	size_t i, ntop = 0;
+
+	if (wildmat == NULL)
+		wildmat = "*";
+	if (!word_ok(wildmat)) {
+		msg("stats: '%.80s' is not a group wildmat", wildmat);
+		return EXIT_USAGE;
+	}
+	snprintf(line, sizeof(line), "XSTATS %s %d", wildmat, days);
+	if ((rc = ext_cmd(x, line, 292, "stats", text, sizeof(text))) != 0)
+		return rc;
+	if ((rc = block(x, &lines)) != 0)
+		goto out;
+	/* "name N" lines, then "top ARTICLE REPLIES SUBJECT" lines; unknown names are skipped. */
+	for (p = lines.data, end = p + lines.len; p && p < end; p++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+		long long id, replies;
+		int off = 0;
+
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		if (strncmp(p, "top ", 4) == 0) {
+			if (ntop < TOP_MAX && sscanf(p + 4, "%lld %lld %n", &id, &replies, &off) == 2 && off > 0)
+				top[ntop++] = (struct top_thread){ id, replies, p + 4 + off };
+		} else if ((sp = strchr(p, ' ')) != NULL) {
+			*sp = '\0';
+			for (i = 0; i < MOOT_ARRAY_SIZE(figures); i++)
+				if (strcmp(p, figures[i].key) == 0) {
+					v[i] = strtoll(sp + 1, NULL, 10);
+					have[i] = 1;
+				}
+		}
+		p = nl;
+	}
+	if (x->json) {
+		json_object_begin(&x->out);
+		json_key(&x->out, "wildmat");
+		json_string(&x->out, wildmat);
+		json_key(&x->out, "days");
+		json_int(&x->out, days);
+		for (i = 0; i < MOOT_ARRAY_SIZE(figures); i++) {
+			if (!have[i])
+				continue;
+			json_key(&x->out, figures[i].key);
+			if (figures[i].seconds && v[i] < 0)
+				json_null(&x->out);	/* no thread was answered */
+			else
+				json_int(&x->out, v[i]);
+		}
+		json_key(&x->out, "top");
+		json_array_begin(&x->out);
+		for (i = 0; i < ntop; i++) {
+			json_object_begin(&x->out);
+			json_key(&x->out, "article");
+			json_int(&x->out, top[i].article);
+			json_key(&x->out, "replies");
+			json_int(&x->out, top[i].replies);
+			json_key(&x->out, "subject");
+			json_string(&x->out, top[i].subject);
+			json_object_end(&x->out);
+		}
+		json_array_end(&x->out);
+		json_object_end(&x->out);
+		buf_puts(&x->out, "\n");
+	} else {
+		attr(x, "1");
+		buf_printf(&x->out, "%s, last %d days\n", wildmat, days);
+		attr(x, "0");
+		for (i = 0; i < MOOT_ARRAY_SIZE(figures); i++) {
+			if (!have[i])
+				continue;
+			buf_printf(&x->out, "  %-30s ", figures[i].label);
+			if (figures[i].seconds)
+				put_duration(x, v[i]);
+			else
+				buf_printf(&x->out, "%" PRId64, v[i]);
+			buf_puts(&x->out, "\n");
+		}
+		if (ntop > 0) {
+			attr(x, "1");
+			buf_puts(&x->out, "most active threads\n");
+			attr(x, "0");
+			buf_puts(&x->out, "  replies  subject\n");
+		}
+		for (i = 0; i < ntop; i++) {
+			buf_printf(&x->out, "  %7" PRId64 "  ", top[i].replies);
+			puts_(x, top[i].subject);
+			buf_puts(&x->out, "\n");
+		}
+	}
+	disconnect(x);
+	emit(x);
+out:
+	buf_release(&lines);
+	return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 enum {
 	OPT_CONFIG = 256, OPT_SERVER, OPT_TLS, OPT_CA, OPT_FINGERPRINT, OPT_USER, OPT_INSECURE,
-	OPT_NEWSRC, OPT_JSON, OPT_ALL, OPT_THREAD, OPT_SUBJECT, OPT_VERSION,
+	OPT_NEWSRC, OPT_JSON, OPT_ALL, OPT_THREAD, OPT_SUBJECT, OPT_VERSION, OPT_REASON, OPT_FOR,
+	OPT_DAYS, OPT_BAN_USER, OPT_ADDRESS,
 };
 
 static const struct option longopts[] = {
@@ -1236,10 +1804,70 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "thread", no_argument, NULL, OPT_THREAD },
 	{ "subject", required_argument, NULL, OPT_SUBJECT },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "for", required_argument, NULL, OPT_FOR },
+	{ "days", required_argument, NULL, OPT_DAYS },
+	{ "ban-user", required_argument, NULL, OPT_BAN_USER },
+	{ "address", required_argument, NULL, OPT_ADDRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* 1 if the option word a ("--name" or "--name=v") takes the next word as its value. */
+static int takes_value(const char *a)
+{
+	size_t n = strcspn(a + 2, "="), i, hits = 0;
+	int arg = 0;
+
+	if (a[1] != '-' || a[2 + n] == '=')
+		return 0;
+	/* getopt_long accepts unique abbreviations: so do we. */
+	for (i = 0; longopts[i].name != NULL; i++) {
+		if (strncmp(longopts[i].name, a + 2, n) != 0)
+			continue;
+		if (longopts[i].name[n] == '\0')
+			return longopts[i].has_arg == required_argument;
+		hits++;
+		arg = longopts[i].has_arg == required_argument;
+	}
+	return hits == 1 && arg;
+}
+
+/*
+ * `--user NAME` after the words "mod ban" or "mod unban" names the member
+ * to ban, not the login name: rename it --ban-user before getopt sees it.
+ * Options before the command words keep their meaning.
+ */
+static void rename_ban_user(int argc, char **argv)
+{
+	static char ban_user[] = "--ban-user", ban_user_eq[300];
+	int i, words = 0, ban = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			return;
+		if (a[0] == '-' && a[1] != '\0') {
+			if (ban && strcmp(a, "--user") == 0) {
+				argv[i++] = ban_user;
+			} else if (ban && strncmp(a, "--user=", 7) == 0 && ban_user_eq[0] == '\0' &&
+				   strlen(a) < sizeof(ban_user_eq) - 4) {
+				snprintf(ban_user_eq, sizeof(ban_user_eq), "--ban-user=%s", a + 7);
+				argv[i] = ban_user_eq;
+			} else if (takes_value(a)) {
+				i++;
+			}
+			continue;
+		}
+		if (words == 0 && strcmp(a, "mod") != 0)
+			return;
+		if (words == 1 && strcmp(a, "ban") != 0 && strcmp(a, "unban") != 0)
+			return;
+		ban = ++words >= 2;	/* the words so far are "mod ban" or "mod unban" */
+	}
+}
 
 /* Flags given on the command line, applied after the file. */
 struct flags {
@@ -1323,6 +1951,12 @@ static int dispatch(struct ctx *x, int argc, char **argv)
 		return cmd_mark(x, argv[1], 1);
 	if (strcmp(c, "unread") == 0 && argc == 2)
 		return cmd_mark(x, argv[1], 0);
+	if (strcmp(c, "mod") == 0)
+		return cmd_mod(x, argc - 1, argv + 1);
+	if (strcmp(c, "cancel") == 0 && argc == 2)
+		return cmd_cancel(x, argv[1]);
+	if (strcmp(c, "stats") == 0 && argc <= 2)
+		return cmd_stats(x, argc == 2 ? argv[1] : NULL);
 	if (strcmp(c, "help") == 0) {
 		usage(stdout);
 		return 0;
@@ -1342,6 +1976,7 @@ int main(int argc, char **argv)
 	/* A closed pager or socket shows up as EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
+	rename_ban_user(argc, argv);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_CONFIG: fl.config = optarg; break;
@@ -1356,6 +1991,17 @@ int main(int argc, char **argv)
 		case OPT_ALL: x.all = 1; break;
 		case OPT_THREAD: x.thread = 1; break;
 		case OPT_SUBJECT: x.subject = optarg; break;
+		case OPT_REASON: x.reason = optarg; break;
+		case OPT_FOR: x.ban_for = optarg; break;
+		case OPT_BAN_USER: x.ban_user = optarg; break;
+		case OPT_ADDRESS: x.ban_address = optarg; break;
+		case OPT_DAYS:
+			x.days = atoi(optarg);
+			if (x.days < 1 || x.days > 3650 || strspn(optarg, "0123456789") != strlen(optarg)) {
+				msg("--days: a number from 1 to 3650");
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;

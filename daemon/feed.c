@@ -27,7 +27,7 @@
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
-#define RESCAN_MS 30000			/* deferred (431/436) articles are offered again */
+#define RESCAN_MS 2000			/* deferred (431/436) articles are offered again */
 #define REPLY_TIMEOUT_MS 120000		/* a peer that stops answering is dropped */
 #define WRITE_HWM (1024 * 1024)		/* stop offering while this much is unsent */
 #define MAX_REPLY_LINE 4096
@@ -72,6 +72,7 @@ struct feed {
 	int streaming;			/* the peer takes CHECK/TAKETHIS */
 	int work;			/* something may be queued */
 	int removed;			/* dropped from the config: free when closed */
+	int backing_off;		/* the timer is a reconnect backoff after a failure */
 	int backoff_ms;
 	int64_t cursor;			/* highest article id offered on this connection */
 	int deferred;			/* 431/436 answers since the last rescan */
@@ -135,6 +136,7 @@ static void fail(struct feed *f, const char *fmt, ...)
 	va_end(ap);
 	log_warn("feed %s: %s", f->name, f->last_error);
 	hang_up(f);
+	f->backing_off = 1;
 	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (f->backoff_ms > BACKOFF_MAX_MS)
 		f->backoff_ms = BACKOFF_MAX_MS;
@@ -381,6 +383,7 @@ static void on_offer_reply(struct feed *f, int code)
 		break;
 	}
 	f->backoff_ms = 0;	/* the peer works: the next failure starts from 1 s */
+	f->backing_off = 0;
 }
 
 /* One line from the peer, according to where the conversation is. */
@@ -600,6 +603,7 @@ static void on_timer(uv_timer_t *t)
 
 	switch (f->phase) {
 	case PH_IDLE:
+		f->backing_off = 0;
 		if (store_outq_count(f->d->store, f->name, &queued) == 0 && queued > 0)
 			connect_now(f);
 		return;
@@ -758,10 +762,13 @@ void feed_kick(struct mootd *d, const char *name)
 		if (strcmp(f->name, name) != 0)
 			continue;
 		f->work = 1;
-		if (f->phase == PH_READY)
+		if (f->phase == PH_READY) {
 			pump(f);
-		else if (f->phase == PH_IDLE && !uv_is_active((uv_handle_t *)&f->timer))
+		} else if (f->phase == PH_IDLE && !f->backing_off) {
+			/* Not waiting out a failure: connect now. */
+			uv_timer_stop(&f->timer);
 			connect_now(f);
+		}
 		return;
 	}
 }

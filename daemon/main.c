@@ -475,6 +475,7 @@ int main(int argc, char **argv)
 		log_warn("loop did not close cleanly");
 	auth_free(&d);
 	community_free(&d);
+	session_addrs_free(&d);
 	store_close(d.store);
 	tls_ctx_free(d.tls);
 	groups_free(&d);

@@ -19,6 +19,7 @@ struct ingest;
 struct feed;
 struct auth;
 struct community;
+struct addr_count;
 
 /*
  * One newsgroup as the daemon serves it.  Groups are allocated once and never
@@ -52,6 +53,7 @@ struct mootd {
 	struct feed *feeds;		/* outgoing feeds (feed.c) */
 	struct auth *auth;		/* login failure tracking (auth.c) */
 	struct community *community;	/* rate limits (community.c) */
+	struct addr_count **addrs;	/* open sessions per client host (session.c) */
 	uint64_t login_failures;	/* counters for metrics */
 	uint64_t posts_rejected;
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */

@@ -36,6 +36,81 @@
 
 static void process(struct session *s);
 
+/* ---- connections per client address ---- */
+
+#define ADDR_BUCKETS 1024
+
+struct addr_count {
+	struct addr_count *next;	/* in its bucket */
+	int count;			/* open sessions from host */
+	char host[INET6_ADDRSTRLEN];
+};
+
+static unsigned int addr_hash(const char *host)
+{
+	unsigned int h = 2166136261u;	/* FNV-1a */
+
+	while (*host)
+		h = (h ^ (unsigned char)*host++) * 16777619u;
+	return h % ADDR_BUCKETS;
+}
+
+/* The host part of "host:port". */
+static void host_part(const char *addr, char *out, size_t outlen)
+{
+	const char *colon = strrchr(addr, ':');
+	size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, addr, n);
+	out[n] = '\0';
+}
+
+/* Add delta to the host's count; returns the new count (0 on failure). */
+static int addr_add(struct mootd *d, const char *addr, int delta)
+{
+	struct addr_count **pp, *a;
+	char host[INET6_ADDRSTRLEN];
+	int n;
+
+	if (d->addrs == NULL && (d->addrs = calloc(ADDR_BUCKETS, sizeof(*d->addrs))) == NULL)
+		return 0;
+	host_part(addr, host, sizeof(host));
+	for (pp = &d->addrs[addr_hash(host)]; (a = *pp) != NULL; pp = &a->next)
+		if (strcmp(a->host, host) == 0)
+			break;
+	if (a == NULL) {
+		if (delta < 0 || (a = calloc(1, sizeof(*a))) == NULL)
+			return 0;
+		snprintf(a->host, sizeof(a->host), "%s", host);
+		*pp = a;
+	}
+	a->count += delta;
+	n = a->count;
+	if (n <= 0) {
+		*pp = a->next;
+		free(a);
+	}
+	return n;
+}
+
+void session_addrs_free(struct mootd *d)
+{
+	size_t i;
+
+	if (d->addrs == NULL)
+		return;
+	for (i = 0; i < ADDR_BUCKETS; i++)
+		while (d->addrs[i]) {
+			struct addr_count *a = d->addrs[i];
+			d->addrs[i] = a->next;
+			free(a);
+		}
+	free(d->addrs);
+	d->addrs = NULL;
+}
+
 /* Where output goes now: behind the newest pending reply, if any. */
 static struct buf *sink(struct session *s)
 {
@@ -382,6 +457,13 @@ static void process(struct session *s)
 		begin_close(s);
 		return;
 	}
+	/* The clock for finishing a command line or an article (slowloris). */
+	if (s->state == SESSION_ARTICLE || (s->state == SESSION_COMMAND && s->in.len > 0)) {
+		if (s->cmd_started == 0)
+			s->cmd_started = mootd_now();
+	} else {
+		s->cmd_started = 0;
+	}
 	session_flush(s);
 	if (s->eof || s->state == SESSION_WAIT || s->cont || queued(s) >= SESSION_OUT_HWM ||
 	    s->nslots >= SESSION_MAX_SLOTS)
@@ -449,6 +531,8 @@ static void on_close(struct xport *x)
 
 	ingest_forget(d, s);
 	auth_session_closed(s);
+	if (s->counted)
+		addr_add(d, s->addr, -1);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -493,6 +577,7 @@ static void peer_name(struct session *s)
 void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls)
 {
 	struct session *s = calloc(1, sizeof(*s));
+	int from_host;
 
 	if (s == NULL || xport_init(d->loop, &s->x) != 0) {
 		free(s);
@@ -519,6 +604,8 @@ void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls)
 		return;
 	}
 	peer_name(s);
+	from_host = addr_add(d, s->addr, 1);
+	s->counted = from_host > 0;
 	if (implicit_tls) {
 		if (d->tls == NULL || xport_start_tls(&s->x, d->tls, 1, NULL) != 0) {
 			xport_abort(&s->x);
@@ -528,6 +615,11 @@ void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls)
 	}
 	if (d->draining) {
 		session_reply(s, 400, "Server shutting down");
+		s->close_after_flush = 1;
+	} else if (from_host > d->cfg.max_connections_per_address) {
+		session_reply(s, 400, "Too many connections from your address (limit %ld)",
+			      d->cfg.max_connections_per_address);
+		log_warn("%s: refused: too many connections from this address", s->addr);
 		s->close_after_flush = 1;
 	} else if ((long)d->nsessions > d->cfg.max_connections) {
 		/* RFC 3977 §5.1.1: 400 when service is not available. */
@@ -556,6 +648,17 @@ void session_sweep_idle(struct mootd *d)
 		if (s->x.closing) {
 			if (s->closing_since && now - s->closing_since > CLOSE_GRACE_S)
 				xport_abort(&s->x);
+			continue;
+		}
+		if (s->cmd_started && now - s->cmd_started > d->cfg.command_timeout_s &&
+		    s->state != SESSION_WAIT && !s->cont) {
+			/* A command line or article dragged out byte by byte. */
+			log_info("%s: command not finished in %lds, closing", s->addr,
+				 d->cfg.command_timeout_s);
+			if (s->state == SESSION_COMMAND)
+				session_reply(s, 400, "Command timeout, closing connection");
+			buf_release(&s->art);
+			begin_close(s);
 			continue;
 		}
 		if (s->state == SESSION_WAIT || now - s->last_active <= idle)

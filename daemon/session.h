@@ -63,6 +63,8 @@ struct session {
 	int eof;			/* the client closed its side: finish, then close */
 	int64_t closing_since;		/* when closing began (to abort stuck closes) */
 	int64_t last_active;		/* epoch seconds of the last input */
+	int64_t cmd_started;		/* when the unfinished command line or article began, or 0 */
+	int counted;			/* counted in d->addrs */
 	char addr[64];			/* peer address, for logs */
 	struct buf in;			/* received plaintext not yet processed */
 	struct buf out;			/* replies not yet written */
@@ -142,6 +144,9 @@ void session_flush(struct session *s);
 
 /* Sweep: close sessions idle longer than the configured timeout. */
 void session_sweep_idle(struct mootd *d);
+
+/* Free the per-address table (at exit, after every session closed). */
+void session_addrs_free(struct mootd *d);
 
 /* Close every session (SIGTERM drain: after flushing their output). */
 void session_close_all(struct mootd *d);

@@ -19,10 +19,11 @@
  *
  * Version 3 adds members, the moderation queue, bans, the audit log and the
  * community health figures.  The figures never scan articles: ingest feeds
- * three small tables through store_stats_record (activity: posts per group,
- * day and poster; threads: one row per thread starter with its reply count
- * and first-reply delay; posters: when each poster was first seen), and
- * store_stats answers with range scans of their indexes over the window.
+ * small tables through store_stats_record (hourly: posts per group and hour;
+ * poster_groups: when each poster last posted in each group; posters: when
+ * each was first seen; threads: one row per thread starter with its reply
+ * count and first-reply delay), and store_stats answers with range scans of
+ * their indexes over the window, which always ends now.
  *
  * Errors are logged as "store: <what>: <sqlite errmsg>" on stderr and
  * returned as MOOT_ESTORE.  Callbacks must not re-enter the function that
@@ -130,13 +131,19 @@ static const char *const migrations[] = {
 	" subject TEXT,"
 	" detail TEXT);"
 	"CREATE INDEX events_at ON events(at);"
-	/* posts per group, day (arrived / 86400) and poster */
-	"CREATE TABLE activity("
+	/* posts per group and hour (arrived / 3600) */
+	"CREATE TABLE hourly("
 	" group_id INTEGER NOT NULL,"
-	" day INTEGER NOT NULL,"
-	" poster TEXT NOT NULL,"
+	" hour INTEGER NOT NULL,"
 	" posts INTEGER NOT NULL,"
-	" PRIMARY KEY(group_id, day, poster)) WITHOUT ROWID;"
+	" PRIMARY KEY(group_id, hour)) WITHOUT ROWID;"
+	/* the hour of each poster's last post in each group: the active posters of a window */
+	"CREATE TABLE poster_groups("
+	" group_id INTEGER NOT NULL,"
+	" poster TEXT NOT NULL,"
+	" last_hour INTEGER NOT NULL,"
+	" PRIMARY KEY(group_id, poster)) WITHOUT ROWID;"
+	"CREATE INDEX poster_groups_seen ON poster_groups(group_id, last_hour);"
 	/* one row per thread starter; first_reply in seconds from started */
 	"CREATE TABLE threads("
 	" article_id INTEGER PRIMARY KEY,"
@@ -145,17 +152,19 @@ static const char *const migrations[] = {
 	" started INTEGER NOT NULL,"
 	" replies INTEGER NOT NULL DEFAULT 0,"
 	" first_reply INTEGER);"
-	"CREATE INDEX threads_group ON threads(group_id, started);"
+	/* covering: the figures read threads from this index alone */
+	"CREATE INDEX threads_group ON threads(group_id, started, first_reply, replies);"
 	"CREATE UNIQUE INDEX threads_msgid ON threads(msgid);"
 	/* the replies already counted, so a crosspost's per-group calls count it once */
 	"CREATE TABLE replies(article_id INTEGER PRIMARY KEY);"
 	"CREATE TABLE posters("
 	" poster TEXT PRIMARY KEY,"
-	" first_seen INTEGER NOT NULL) WITHOUT ROWID;",
+	" first_seen INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX posters_first ON posters(first_seen);",
 };
 
-/* Seconds in a day: activity is kept per day, arrived / DAY. */
-#define DAY 86400
+/* Seconds in an hour: posts are counted per hour, arrived / HOUR. */
+#define HOUR 3600
 
 /* How many threads store_stats lists (struct store_stats.top). */
 #define TOP_THREADS 5
@@ -237,7 +246,8 @@ enum stmt_id {
 	ST_REMOVE_UNNUMBER,
 	ST_REMOVE_OUTQ,
 	ST_REMOVE_ARTICLE,
-	ST_STATS_ACTIVITY,
+	ST_STATS_HOURLY,
+	ST_STATS_POSTER_GROUP,
 	ST_STATS_POSTER,
 	ST_STATS_THREAD,
 	ST_STATS_REPLY_MARK,
@@ -245,8 +255,10 @@ enum stmt_id {
 	ST_STATS_GROUPS_CLEAR,
 	ST_STATS_GROUPS_ADD,
 	ST_STATS_POSTS,
+	ST_STATS_POSTERS,
+	ST_STATS_NEW_POSTERS,
 	ST_STATS_THREADS,
-	ST_STATS_RANK,
+	ST_STATS_DELAYS,
 	ST_STATS_TOP,
 	ST_COUNT
 };
@@ -371,12 +383,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* outq has no index on article_id: a scan of what peers still owe, done only on cancel. */
 	[ST_REMOVE_OUTQ] = "DELETE FROM outq WHERE article_id = ?1",
 	[ST_REMOVE_ARTICLE] = "DELETE FROM articles WHERE id = ?1",
-	[ST_STATS_ACTIVITY] =
-		"INSERT INTO activity(group_id, day, poster, posts) VALUES(?1, ?2, ?3, 1)"
-		" ON CONFLICT(group_id, day, poster) DO UPDATE SET posts = posts + 1",
+	[ST_STATS_HOURLY] =
+		"INSERT INTO hourly(group_id, hour, posts) VALUES(?1, ?2, 1)"
+		" ON CONFLICT(group_id, hour) DO UPDATE SET posts = posts + 1",
+	/* The WHERE clauses skip the write (and the index update) when nothing changes. */
+	[ST_STATS_POSTER_GROUP] =
+		"INSERT INTO poster_groups(group_id, poster, last_hour) VALUES(?1, ?2, ?3)"
+		" ON CONFLICT(group_id, poster) DO UPDATE SET last_hour = excluded.last_hour"
+		" WHERE excluded.last_hour > last_hour",
 	[ST_STATS_POSTER] =
 		"INSERT INTO posters(poster, first_seen) VALUES(?1, ?2)"
-		" ON CONFLICT(poster) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen)",
+		" ON CONFLICT(poster) DO UPDATE SET first_seen = excluded.first_seen"
+		" WHERE excluded.first_seen < first_seen",
 	/* The first group recorded wins; the msgid is the stored article's. */
 	[ST_STATS_THREAD] =
 		"INSERT OR IGNORE INTO threads(article_id, group_id, msgid, started, replies)"
@@ -389,29 +407,34 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" WHERE msgid = ?1",
 	[ST_STATS_GROUPS_CLEAR] = "DELETE FROM temp.stat_groups",
 	[ST_STATS_GROUPS_ADD] = "INSERT OR IGNORE INTO temp.stat_groups(id) VALUES(?1)",
-	/*
-	 * Posts, posters and new posters in one pass over the window's activity
-	 * rows (PRIMARY KEY range per group), one posters lookup per poster.
-	 */
 	[ST_STATS_POSTS] =
-		"SELECT count(*), coalesce(sum(a.n), 0), coalesce(sum(p.first_seen >= ?2), 0)"
-		" FROM (SELECT poster, sum(posts) AS n FROM activity"
-		"  WHERE group_id IN (SELECT id FROM temp.stat_groups) AND day >= ?1"
-		"  GROUP BY poster) a"
-		" LEFT JOIN posters p ON p.poster = a.poster",
+		"SELECT coalesce(sum(posts), 0) FROM hourly"
+		" WHERE group_id IN (SELECT id FROM temp.stat_groups) AND hour >= ?1",
+	/* At most one row per poster and group, from the (group_id, last_hour) index. */
+	[ST_STATS_POSTERS] =
+		"SELECT count(DISTINCT poster) FROM poster_groups"
+		" WHERE group_id IN (SELECT id FROM temp.stat_groups) AND last_hour >= ?1",
+	/* First seen in the window means active in it: only the groups are checked. */
+	[ST_STATS_NEW_POSTERS] =
+		"SELECT count(*) FROM posters p WHERE p.first_seen >= ?1"
+		" AND EXISTS (SELECT 1 FROM poster_groups g"
+		"  WHERE g.group_id IN (SELECT id FROM temp.stat_groups) AND g.poster = p.poster)",
 	[ST_STATS_THREADS] =
 		"SELECT count(*), count(*) - count(first_reply) FROM threads"
 		" WHERE group_id IN (SELECT id FROM temp.stat_groups) AND started >= ?1",
-	/* The ?2-th (from 0) smallest first-reply delay of the window's answered threads. */
-	[ST_STATS_RANK] =
+	/* The window's first-reply delays in order from the ?2-th (from 0): one sort for both ranks. */
+	[ST_STATS_DELAYS] =
 		"SELECT first_reply FROM threads"
 		" WHERE group_id IN (SELECT id FROM temp.stat_groups) AND started >= ?1"
-		" AND first_reply IS NOT NULL ORDER BY first_reply LIMIT 1 OFFSET ?2",
+		" AND first_reply IS NOT NULL ORDER BY first_reply LIMIT -1 OFFSET ?2",
+	/* The five picked from the index first, then their subjects. */
 	[ST_STATS_TOP] =
-		"SELECT t.article_id, t.replies, a.subject FROM threads t"
+		"SELECT t.article_id, t.replies, a.subject FROM"
+		" (SELECT article_id, replies FROM threads"
+		"  WHERE group_id IN (SELECT id FROM temp.stat_groups) AND started >= ?1"
+		"  AND replies > 0 ORDER BY replies DESC, article_id LIMIT ?2) t"
 		" LEFT JOIN articles a ON a.id = t.article_id"
-		" WHERE t.group_id IN (SELECT id FROM temp.stat_groups) AND t.started >= ?1"
-		" AND t.replies > 0 ORDER BY t.replies DESC, t.article_id LIMIT ?2",
+		" ORDER BY t.replies DESC, t.article_id",
 };
 
 struct store {
@@ -1504,9 +1527,10 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
  * Record article_id, numbered in group_id, for the figures (inside the
  * ingest transaction, after store_article_add).  Ingest calls it once for
  * each group the article is numbered in, first group first:
- *  - activity counts the post in every group (so a crosspost counts once
- *    per group, and twice in the figures over both groups);
- *  - posters keeps the poster's earliest arrival (NULL poster: "");
+ *  - hourly counts the post in every group (so a crosspost counts once per
+ *    group, and twice in the figures over both groups);
+ *  - poster_groups keeps the hour of the poster's latest post in the
+ *    group, posters their earliest post anywhere (NULL poster: "");
  *  - a starter (root NULL or "") gets one threads row, in the first group
  *    recorded;
  *  - a reply is counted once (the replies table remembers it) in the thread
@@ -1517,16 +1541,22 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, const char *poster,
 		       const char *root, int64_t arrived)
 {
+	int64_t hour = arrived > 0 ? arrived / HOUR : 0;
 	sqlite3_stmt *s;
 	int ret;
 
 	if (poster == NULL)
 		poster = "";
-	s = st->stmt[ST_STATS_ACTIVITY];
+	s = st->stmt[ST_STATS_HOURLY];
 	sqlite3_bind_int64(s, 1, group_id);
-	sqlite3_bind_int64(s, 2, arrived > 0 ? arrived / DAY : 0);
-	sqlite3_bind_text(s, 3, poster, -1, SQLITE_STATIC);
-	if ((ret = run(st, ST_STATS_ACTIVITY, "figures: activity")) < 0)
+	sqlite3_bind_int64(s, 2, hour);
+	if ((ret = run(st, ST_STATS_HOURLY, "figures: hourly")) < 0)
+		return ret;
+	s = st->stmt[ST_STATS_POSTER_GROUP];
+	sqlite3_bind_int64(s, 1, group_id);
+	sqlite3_bind_text(s, 2, poster, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, hour);
+	if ((ret = run(st, ST_STATS_POSTER_GROUP, "figures: poster")) < 0)
 		return ret;
 	s = st->stmt[ST_STATS_POSTER];
 	sqlite3_bind_text(s, 1, poster, -1, SQLITE_STATIC);
@@ -1568,42 +1598,59 @@ static void copy_utf8(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-/*
- * The pct-th percentile by nearest rank (the ceil(pct * n / 100)-th smallest)
- * of the first-reply delays of the n answered threads in the window, into *v.
- */
-static int reply_percentile(struct store *st, int64_t since, int64_t n, int pct, int64_t *v)
+/* The 1-based nearest rank of the pct-th percentile of n values: ceil(pct * n / 100). */
+static int64_t nearest_rank(int64_t n, int pct)
 {
-	sqlite3_stmt *s = st->stmt[ST_STATS_RANK];
-	int64_t rank = (n * pct + 99) / 100;
+	return (n * pct + 99) / 100;
+}
+
+/*
+ * The median and 90th percentile by nearest rank of the first-reply delays
+ * of the n answered threads in the window: one sorted pass, from the median's
+ * row on to the 90th's.
+ */
+static int reply_delays(struct store *st, int64_t since, int64_t n, int64_t *p50, int64_t *p90)
+{
+	sqlite3_stmt *s = st->stmt[ST_STATS_DELAYS];
+	int64_t r50 = nearest_rank(n, 50), r90 = nearest_rank(n, 90), rank;
+	int rc = SQLITE_DONE, ret = 0;
+
+	assert(n > 0 && r50 >= 1 && r50 <= r90 && r90 <= n);
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, r50 - 1);
+	for (rank = r50; rank <= r90 && (rc = sqlite3_step(s)) == SQLITE_ROW; rank++) {
+		if (rank == r50)
+			*p50 = sqlite3_column_int64(s, 0);
+		if (rank == r90)
+			*p90 = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_ROW)	/* an error, or fewer rows than counted */
+		ret = fail(st, "figures: reply delays");
+	done(s);
+	return ret;
+}
+
+/* A one-integer figure query bound to since into *v; 0 or MOOT_ESTORE. */
+static int figure(struct store *st, enum stmt_id id, int64_t since, int64_t *v)
+{
 	int ret;
 
-	assert(n > 0 && rank >= 1 && rank <= n);
-	sqlite3_bind_int64(s, 1, since);
-	sqlite3_bind_int64(s, 2, rank - 1);
-	ret = one_int(st, ST_STATS_RANK, "figures: percentile", v);
-	return ret == MOOT_ENOTFOUND ? fail(st, "figures: percentile") : ret;
+	sqlite3_bind_int64(st->stmt[id], 1, since);
+	ret = one_int(st, id, "figures", v);
+	return ret == MOOT_ENOTFOUND ? fail(st, "figures") : ret;
 }
 
 /* The figure queries of store_stats, temp.stat_groups filled; 0 or MOOT_ESTORE. */
 static int stats_query(struct store *st, int64_t since, struct store_stats *out)
 {
 	sqlite3_stmt *s;
-	int64_t answered;
 	int rc, ret;
 
-	/* Activity is per day: the window starts at the start of since's day. */
-	s = st->stmt[ST_STATS_POSTS];
-	sqlite3_bind_int64(s, 1, since / DAY);
-	sqlite3_bind_int64(s, 2, since);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		out->posters = sqlite3_column_int64(s, 0);
-		out->posts = sqlite3_column_int64(s, 1);
-		out->new_posters = sqlite3_column_int64(s, 2);
-	}
-	done(s);
-	if (rc != SQLITE_ROW)
-		return fail(st, "figures: posts");
+	/* Posts and posters are counted by the hour: from the start of since's hour. */
+	if ((ret = figure(st, ST_STATS_POSTS, since / HOUR, &out->posts)) < 0 ||
+	    (ret = figure(st, ST_STATS_POSTERS, since / HOUR, &out->posters)) < 0 ||
+	    (ret = figure(st, ST_STATS_NEW_POSTERS, since, &out->new_posters)) < 0)
+		return ret;
 
 	s = st->stmt[ST_STATS_THREADS];
 	sqlite3_bind_int64(s, 1, since);
@@ -1614,11 +1661,9 @@ static int stats_query(struct store *st, int64_t since, struct store_stats *out)
 	done(s);
 	if (rc != SQLITE_ROW)
 		return fail(st, "figures: threads");
-
-	answered = out->threads - out->unanswered;
-	if (answered > 0 &&
-	    ((ret = reply_percentile(st, since, answered, 50, &out->reply_p50)) < 0 ||
-	     (ret = reply_percentile(st, since, answered, 90, &out->reply_p90)) < 0))
+	if (out->threads > out->unanswered &&
+	    (ret = reply_delays(st, since, out->threads - out->unanswered,
+				&out->reply_p50, &out->reply_p90)) < 0)
 		return ret;
 
 	s = st->stmt[ST_STATS_TOP];
@@ -1637,8 +1682,9 @@ static int stats_query(struct store *st, int64_t since, struct store_stats *out)
 
 /*
  * The health figures over groups group_ids[0..n) (none: all zero) for the
- * window from since: posts and posters by day (activity rows of since's day
- * onwards), threads by their start, new posters by first_seen >= since.
+ * window from since to now: posts and active posters by the hour (from the
+ * start of since's hour), new posters by their first post anywhere (to the
+ * second), threads by their start.
  * Percentiles are -1 without an answered thread; top lists at most five
  * threads with at least one reply, most replies first, then oldest.
  * *out is filled on success; 0 or MOOT_ESTORE.

@@ -18,7 +18,10 @@ FUZZ_WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings \
 	-Wmissing-prototypes -Wno-unused-parameter
 # Options for every run: bounded time per input, crash files kept in build/fuzz.
 FUZZ_RUN_OPTS = -timeout=25 -rss_limit_mb=2048 -print_final_stats=1
-FUZZ_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# fuzz_session's database lives in a temporary folder: tmpfs when there is one
+# (the store commits with synchronous=FULL, and every fsync would cost).
+FUZZ_TMP ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo /tmp)
+FUZZ_ENV = TMPDIR=$(FUZZ_TMP) ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 FUZZ_PROTO_OBJ = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard proto/*.c))
 FUZZ_DAEMON_OBJ = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(filter-out daemon/main.c,$(wildcard daemon/*.c)))

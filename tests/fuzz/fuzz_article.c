@@ -48,6 +48,7 @@ static int on_group(void *arg, const char *name, size_t name_len)
 	return g->count == 100 ? 7 : 0;
 }
 
+/* Overview and unfolded values of one header: bounded, no TAB/CR/LF, trimmed. */
 static void check_overview(const char *value, size_t len)
 {
 	struct buf o;
@@ -66,6 +67,7 @@ static void check_overview(const char *value, size_t len)
 	buf_release(&o);
 }
 
+/* Walk the message-ids of value: each a <...> token inside it; the walk ends. */
 static void check_refs(const char *value, size_t len)
 {
 	size_t pos = 0, last = 0;
@@ -83,6 +85,7 @@ static void check_refs(const char *value, size_t len)
 	}
 }
 
+/* Parse one article and run every check and value builder on it. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct article a;	/* ~24 KB: keep it off the stack */

@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
 
+/* Parse one line and check the result. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct command cmd;

@@ -45,6 +45,7 @@ static void round_trip(int64_t t, int64_t now)
 	REQUIRE(u == t);
 }
 
+/* Parse the input both ways and round-trip what parses. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char s[256], *sp;

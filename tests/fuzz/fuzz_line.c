@@ -80,6 +80,7 @@ static void check_wire(const char *w, size_t len)
 	}
 }
 
+/* Check framing, unstuffing and stuffing of one input. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data;

@@ -113,6 +113,7 @@ int64_t mootd_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Set-up failed: say what, and abort (a harness failure, not a finding). */
 static void die(const char *what)
 {
 	fprintf(stderr, "fuzz_session: %s\n", what);
@@ -146,6 +147,7 @@ static void drain_client(void)
 	} while (n > 0 || (n < 0 && errno == EINTR));
 }
 
+/* The listener's callback: accept as listen.c does, and remember the new session. */
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct session *before = D.sessions;
@@ -251,6 +253,7 @@ static void world_down(void)
 	config_release(&D.cfg);
 }
 
+/* Remove the temporary database files and folder. */
 static void remove_state(void)
 {
 	char path[512];
@@ -264,6 +267,7 @@ static void remove_state(void)
 	rmdir(statedir);
 }
 
+/* At exit: close everything so LeakSanitizer sees only real leaks. */
 static void at_exit(void)
 {
 	world_down();
@@ -272,6 +276,7 @@ static void at_exit(void)
 	remove_state();
 }
 
+/* One-time set-up: temporary state folder, loop, daemon state, listener. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct sockaddr_in sin;
@@ -348,6 +353,7 @@ static int reusable(struct session *s)
 	return s && alive(s) && !s->x.closing && idle(s) && !s->tls_started;
 }
 
+/* One dialogue: feed the input to a session and turn the loop until it is idle. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data;

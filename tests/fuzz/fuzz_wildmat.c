@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define REQUIRE(c) do { if (!(c)) abort(); } while (0)
 #define MAX_PART 1024
 
+/* Match one wildmat against one text and check the invariants. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char pat[MAX_PART + 1], text[MAX_PART + 1], combo[2 * MAX_PART + 4];

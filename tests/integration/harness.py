@@ -138,6 +138,7 @@ def make_config(state, plain_port, tls_port, groups=None, limits=None, motd="hel
 	a lot from one address, so by default posting is open and unlimited;
 	access={"post": "authenticated"} and limits restore the real defaults."""
 	lim = {"max_connections": 10000, "max_article_bytes": 1000000, "idle_timeout_s": 600,
+	       "max_connections_per_address": 100000,
 	       "posts_per_hour_user": 0, "posts_per_hour_address": 0}
 	lim.update(limits or {})
 	acc = {"read": "open", "post": "open"}

@@ -1270,7 +1270,7 @@ static void store_figures(void)
 	CHECK_INT(s.top[1].article_id, ids[7]);
 	CHECK_INT(s.top[2].article_id, ids[13]);
 
-	/* since new1's very first post: new1 is new; posts still from the day's start */
+	/* since new1's very first post: new1 is new; posts still from the hour's start */
 	CHECK_INT(store_stats(f.st, both, 2, T0 + 160, &s), 0);
 	CHECK_INT(s.posts, 17);
 	CHECK_INT(s.posters, 4);
