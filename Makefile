@@ -49,6 +49,7 @@ DAEMON_SRC = \
 	daemon/feed.c \
 	daemon/auth.c \
 	daemon/community.c \
+	daemon/metrics.c \
 	daemon/store.c
 
 CLIENT_SRC = \

@@ -794,3 +794,31 @@ void feed_log_state(struct mootd *d)
 			 f->last_error[0] ? ", last error: " : "", f->last_error);
 	}
 }
+
+void feed_metrics(struct mootd *d, struct buf *out)
+{
+	struct feed *f;
+	int64_t queued;
+
+	buf_puts(out, "# HELP moot_peer_connected 1 while the feed to a peer is connected.\n"
+		      "# TYPE moot_peer_connected gauge\n");
+	for (f = feeds_of(d); f; f = f->next)
+		buf_printf(out, "moot_peer_connected{peer=\"%s\"} %d\n", f->name, f->phase == PH_READY);
+	buf_puts(out, "# HELP moot_peer_queue Articles queued for a peer.\n"
+		      "# TYPE moot_peer_queue gauge\n");
+	for (f = feeds_of(d); f; f = f->next) {
+		queued = 0;
+		store_outq_count(d->store, f->name, &queued);
+		buf_printf(out, "moot_peer_queue{peer=\"%s\"} %lld\n", f->name, (long long)queued);
+	}
+	buf_puts(out, "# HELP moot_peer_sent_total Articles a peer took since start.\n"
+		      "# TYPE moot_peer_sent_total counter\n");
+	for (f = feeds_of(d); f; f = f->next)
+		buf_printf(out, "moot_peer_sent_total{peer=\"%s\"} %llu\n", f->name,
+			   (unsigned long long)f->sent);
+	buf_puts(out, "# HELP moot_peer_refused_total Articles a peer refused since start.\n"
+		      "# TYPE moot_peer_refused_total counter\n");
+	for (f = feeds_of(d); f; f = f->next)
+		buf_printf(out, "moot_peer_refused_total{peer=\"%s\"} %llu\n", f->name,
+			   (unsigned long long)f->refused);
+}

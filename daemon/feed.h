@@ -23,4 +23,8 @@ void feed_stop(struct mootd *d);
 /* Log one line of state per feed (connected, queue, sent, refused, last error). */
 void feed_log_state(struct mootd *d);
 
+/* Per-peer figures in Prometheus text: connected, queue, sent, refused. */
+struct buf;
+void feed_metrics(struct mootd *d, struct buf *out);
+
 #endif

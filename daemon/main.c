@@ -24,6 +24,7 @@
 #include "feed.h"
 #include "ingest.h"
 #include "listen.h"
+#include "metrics.h"
 #include "mootd.h"
 #include "session.h"
 #include "store.h"
@@ -320,6 +321,7 @@ static void drain(struct mootd *d)
 	d->draining = 1;
 	log_info("shutting down: %zu connections open", d->nsessions);
 	listen_stop(d);
+	metrics_stop(d);
 	ingest_flush(d);
 	feed_stop(d);
 	session_close_all(d);
@@ -392,6 +394,8 @@ static int start(struct mootd *d)
 		log_err("cannot start the feeds");
 		return 1;
 	}
+	if (metrics_start(d) != 0)
+		return 1;
 	uv_signal_init(d->loop, &d->sighup);
 	uv_signal_init(d->loop, &d->sigterm);
 	uv_signal_init(d->loop, &d->sigint);
@@ -469,6 +473,7 @@ int main(int argc, char **argv)
 	ingest_free(&d);
 	feed_stop(&d);
 	listen_stop(&d);
+	metrics_stop(&d);
 	uv_walk(d.loop, on_close_walk, NULL);
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(d.loop) != 0)

@@ -54,6 +54,7 @@ struct mootd {
 	struct auth *auth;		/* login failure tracking (auth.c) */
 	struct community *community;	/* rate limits (community.c) */
 	struct addr_count **addrs;	/* open sessions per client host (session.c) */
+	uv_tcp_t *metrics;		/* the metrics listener, or NULL (metrics.c) */
 	uint64_t login_failures;	/* counters for metrics */
 	uint64_t posts_rejected;
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */

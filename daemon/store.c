@@ -612,8 +612,14 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT);
+	/*
+	 * The page cache (32 MB, not the default 2 MB) holds the hot parts of
+	 * the indexes ingest touches per article (message-ids, numbering, the
+	 * figure tables); with 2 MB those writes mostly miss it.
+	 */
 	if (exec(st->db, "PRAGMA journal_mode = WAL;"
 		 "PRAGMA synchronous = FULL;"
+		 "PRAGMA cache_size = -32768;"
 		 "PRAGMA foreign_keys = OFF;", "pragmas", err, errlen) < 0)
 		goto fail;
 	if (migrate(st->db, err, errlen) < 0)
