@@ -146,3 +146,5 @@ clean:
 -include tests/fuzz/fuzz.mk
 # Benchmarks (not tests): build/moot-bench and bench/compare.sh.
 -include bench/bench.mk
+# The integration suite with mootd under valgrind: make valgrind.
+-include tests/valgrind.mk
