@@ -995,7 +995,8 @@ static void report(struct bench *b)
 		       t > 0 ? (double)(b->accepted + b->rejected) / t : 0, b->errors);
 		break;
 	case M_READ:
-		qsort(b->lat, b->nlat, sizeof(*b->lat), cmp_u32);
+		if (b->nlat > 0)
+			qsort(b->lat, b->nlat, sizeof(*b->lat), cmp_u32);
 		printf("mode=read clients=%d tls=%d group_count=%" PRIu64 " over_lines=%" PRIu64 " over_s=%.2f over_lines_per_s=%.0f"
 		       " articles=%" PRIu64 " article_s=%.2f article_per_s=%.0f article_mb_per_s=%.1f"
 		       " p50_ms=%.3f p99_ms=%.3f misses=%" PRIu64 " errors=%" PRIu64 "\n",

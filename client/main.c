@@ -16,8 +16,9 @@
  * with read state kept in ~/.newsrc (newsrc.c) so tin and slrn share it.
  * Output is collected in a buffer, then shown through $PAGER with colour
  * when stdout is a terminal, or written plainly (or as one JSON document
- * with --json) for scripts.  Exit status: 0 ok, 1 usage or not found,
- * 2 network, TLS or authentication failure; one-line messages on stderr.
+ * with --json) for scripts.  Exit status: 0 ok, 1 usage, not found or not
+ * permitted, 2 network, TLS or authentication failure; one-line messages
+ * on stderr.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -42,7 +43,7 @@
 #include "post.h"
 #include "thread.h"
 
-#define EXIT_USAGE 1		/* usage error, or the group/article does not exist */
+#define EXIT_USAGE 1		/* usage error, the group/article does not exist, not permitted */
 #define EXIT_NET 2		/* network, TLS or authentication failure */
 #define RULE "------------------------------------------------------------------------"
 

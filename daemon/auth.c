@@ -43,6 +43,7 @@ struct auth_work {
 	int known;			/* the name exists and is enabled */
 	int ok;				/* result of the check */
 	uv_timer_t delay;		/* the slowed-down 481 */
+	struct auth_work *prev, *next;	/* in auth->pending */
 };
 
 struct fail_entry {
@@ -53,20 +54,38 @@ struct fail_entry {
 
 struct auth {
 	struct fail_entry fails[FAIL_SLOTS];
+	struct auth_work *pending;	/* checks and delayed answers in progress */
 };
 
-/* A valid hash of a random password: unknown names are checked against it
- * so that they take as long as known ones. */
-static char dummy_hash[256];
+static void pending_add(struct auth *a, struct auth_work *w)
+{
+	w->next = a->pending;
+	if (a->pending)
+		a->pending->prev = w;
+	a->pending = w;
+}
+
+static void pending_remove(struct auth *a, struct auth_work *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else if (a->pending == w)
+		a->pending = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+}
+
+/* A valid hash (same iterations) of a password nobody knows: unknown names
+ * are checked against it so that they take as long as known ones. */
+static const char dummy_hash[] =
+	"pbkdf2-sha256$600000$80d12c825e71315e73d009b64ed38eeb$"
+	"2ca76dd5efccfeb6da3a17258aac4341543212a0e230edf2b93a8975bf3c0b86";
 
 int auth_init(struct mootd *d)
 {
 	d->auth = calloc(1, sizeof(*d->auth));
-	if (d->auth == NULL)
-		return MOOT_ENOMEM;
-	if (dummy_hash[0] == '\0' && tls_password_hash("moot-dummy-password", dummy_hash, sizeof(dummy_hash)) != 0)
-		return MOOT_ETLS;
-	return 0;
+	return d->auth ? 0 : MOOT_ENOMEM;
 }
 
 void auth_free(struct mootd *d)
@@ -159,7 +178,11 @@ static void work_run(uv_work_t *req)
 
 static void work_free(uv_handle_t *h)
 {
-	free(h->data);
+	struct auth_work *w = h->data;
+
+	if (w->d->auth)
+		pending_remove(w->d->auth, w);
+	free(w);
 }
 
 /* The delayed 481 is due. */
@@ -194,13 +217,14 @@ static void work_done(uv_work_t *req, int status)
 	host_of(s->addr, host, sizeof(host));
 	if (status == 0 && w->ok) {
 		s->auth_work = NULL;
-		snprintf(s->user, sizeof(s->user), "%s", w->user);
-		s->role = w->role;
-		snprintf(s->user_address, sizeof(s->user_address), "%s", w->address);
 		if (w->peer) {
+			/* A peer is not a member: it gets transit, not posting rights. */
 			snprintf(s->peer, sizeof(s->peer), "%s", w->user);
 			log_info("%s: peer %s authenticated with AUTHINFO", s->addr, w->user);
 		} else {
+			snprintf(s->user, sizeof(s->user), "%s", w->user);
+			s->role = w->role;
+			snprintf(s->user_address, sizeof(s->user_address), "%s", w->address);
 			log_info("%s: %s logged in (%s)", s->addr, w->user, auth_role_name(w->role));
 		}
 		e = fail_slot(d->auth, host, 0, now);
@@ -267,7 +291,25 @@ static void check_password(struct session *s, const char *password)
 		return;
 	}
 	s->auth_work = w;
+	pending_add(d->auth, w);
 	session_wait(s);
+}
+
+void auth_stop(struct mootd *d)
+{
+	struct auth_work *w;
+
+	/* Shutdown: delayed 481s are not worth waiting for. */
+	for (w = d->auth ? d->auth->pending : NULL; w; w = w->next) {
+		if (w->s) {
+			w->s->auth_work = NULL;
+			w->s = NULL;
+		}
+		if (uv_is_active((uv_handle_t *)&w->delay)) {
+			uv_timer_stop(&w->delay);
+			uv_close((uv_handle_t *)&w->delay, work_free);
+		}
+	}
 }
 
 void auth_authinfo(struct session *s, struct command *cmd)
@@ -279,8 +321,7 @@ void auth_authinfo(struct session *s, struct command *cmd)
 		session_reply(s, 483, "Encryption required (use STARTTLS or the TLS port)");
 		return;
 	}
-	if (s->user[0] || (s->peer[0] && !s->pending_user[0] && strcasecmp(what, "USER") == 0 &&
-			   s->role != ROLE_NONE)) {
+	if (s->user[0]) {
 		session_reply(s, 502, "Already authenticated");
 		return;
 	}

@@ -21,6 +21,9 @@ enum auth_role {
 int auth_init(struct mootd *d);
 void auth_free(struct mootd *d);
 
+/* Shutdown: drop pending delayed answers so the loop can end. */
+void auth_stop(struct mootd *d);
+
 /* AUTHINFO USER name / AUTHINFO PASS password. */
 void auth_authinfo(struct session *s, struct command *cmd);
 

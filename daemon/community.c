@@ -301,7 +301,7 @@ static void queue_for_moderation(struct session *s, struct buf *art, const struc
 	h = article_get(a, "Newsgroups");
 	article_overview_value(h->value, h->value_len, &groups);
 	host_of(s, host, sizeof(host));
-	if (store_msgid_seen(s->d->store, msgid) > 0) {
+	if (store_msgid_seen(s->d->store, msgid) > 0 || store_mod_has_msgid(s->d->store, msgid) > 0) {
 		session_reply(s, 441, "Duplicate message-id");
 		goto out;
 	}
@@ -440,17 +440,25 @@ static int need_moderator(struct session *s)
 
 struct groups_ok {
 	struct session *s;
-	int any, all;		/* moderates any / all of the moderated groups named */
+	int any, all;		/* moderates any / all of the groups named */
 	const char *wildmat;
 	int match;
+	int moderated_only;	/* count only the active moderated groups (the queue) */
 };
 
 static int groups_ok_one(void *arg, const char *name, size_t len)
 {
 	struct groups_ok *c = arg;
 	char g[MOOT_MAX_GROUP];
+	struct group *grp;
 
 	snprintf(g, sizeof(g), "%.*s", (int)len, name);
+	if (c->moderated_only) {
+		/* A crosspost's unmoderated groups need no approval. */
+		grp = groups_find(c->s->d, g);
+		if (grp == NULL || !grp->active || grp->posting != POSTING_MODERATED)
+			return 0;
+	}
 	if (auth_moderates(c->s, g))
 		c->any = 1;
 	else
@@ -468,7 +476,7 @@ struct queue_ctx {
 static int queue_row(void *arg, const struct store_mod *m)
 {
 	struct queue_ctx *c = arg;
-	struct groups_ok ok = { c->s, 0, 1, c->wildmat, c->wildmat == NULL };
+	struct groups_ok ok = { c->s, 0, 1, c->wildmat, c->wildmat == NULL, 1 };
 
 	article_newsgroups(m->groups, strlen(m->groups), groups_ok_one, &ok);
 	if (!ok.any || !ok.match)
@@ -499,7 +507,7 @@ static int got_item(void *arg, const struct store_mod *m)
 /* Load queued article id the session may act on; 0, or -1 after a reply. */
 static int load_item(struct session *s, const char *arg, struct mod_item *it)
 {
-	struct groups_ok ok = { s, 0, 1, NULL, 1 };
+	struct groups_ok ok = { s, 0, 1, NULL, 1, 1 };
 	char *end;
 	long long id = strtoll(arg, &end, 10);
 
@@ -710,7 +718,7 @@ void community_xcancel(struct session *s, struct command *cmd)
 {
 	const char *id = cmd->argv[0];
 	struct target t = { 0, { 0 }, { 0 } };
-	struct groups_ok ok = { s, 0, 1, NULL, 1 };
+	struct groups_ok ok = { s, 0, 1, NULL, 1, 0 };
 	struct buf art = { 0 };
 	int64_t article_id;
 	char who[300];

@@ -24,6 +24,7 @@
 #include "feed.h"
 #include "ingest.h"
 #include "mootd.h"
+#include "session.h"
 #include "store.h"
 
 #define MAX_CROSSPOST 32	/* groups one article may be numbered in */
@@ -251,7 +252,7 @@ static int path_has(const char *path, const char *name)
 /* Does any of the article's newsgroups match the peer's send wildmat? */
 static int wanted_by(const struct config_peer *peer, const struct buf *names)
 {
-	const char *n = names->data, *end = names->data + names->len;
+	const char *n = names->data, *end = names->data ? names->data + names->len : NULL;
 
 	for (; n && n < end; n += strlen(n) + 1)
 		if (wildmat_match(peer->send, n))
@@ -731,13 +732,15 @@ static void commit_batch(struct ingest *in)
 			}
 		}
 		for (i = 0; i < n; i++) {
-			const char *name, *end = batch[i]->feeds.data + batch[i]->feeds.len;
-			if (batch[i]->status != 0)
+			const char *name, *end;
+			if (batch[i]->status != 0 || batch[i]->feeds.data == NULL)
 				continue;
+			end = batch[i]->feeds.data + batch[i]->feeds.len;
 			for (name = batch[i]->feeds.data; name && name < end; name += strlen(name) + 1)
 				feed_kick(d, name);
 		}
 	}
+	session_hold_writes(d);
 	for (i = 0; i < n; i++) {
 		struct pending *p = batch[i];
 		int status = rc != 0 ? MOOT_ESTORE : p->status;
@@ -749,6 +752,7 @@ static void commit_batch(struct ingest *in)
 									: "Storage failure");
 		pending_free(p);
 	}
+	session_release_held(d);
 	free(cc.u);
 	free(m);
 	free(batch);

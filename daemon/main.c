@@ -324,6 +324,7 @@ static void drain(struct mootd *d)
 	metrics_stop(d);
 	ingest_flush(d);
 	feed_stop(d);
+	auth_stop(d);
 	session_close_all(d);
 	uv_close((uv_handle_t *)&d->tick, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -481,6 +482,7 @@ int main(int argc, char **argv)
 	auth_free(&d);
 	community_free(&d);
 	session_addrs_free(&d);
+	free(d.held);
 	store_close(d.store);
 	tls_ctx_free(d.tls);
 	groups_free(&d);

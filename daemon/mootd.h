@@ -55,6 +55,9 @@ struct mootd {
 	struct community *community;	/* rate limits (community.c) */
 	struct addr_count **addrs;	/* open sessions per client host (session.c) */
 	uv_tcp_t *metrics;		/* the metrics listener, or NULL (metrics.c) */
+	int holding_writes;		/* ingest callbacks running: sessions write once after */
+	struct session **held;		/* sessions with output held meanwhile */
+	size_t nheld, capheld;
 	uint64_t login_failures;	/* counters for metrics */
 	uint64_t posts_rejected;
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */

@@ -125,10 +125,28 @@ static size_t queued(const struct session *s)
 
 void session_flush(struct session *s)
 {
+	struct mootd *d = s->d;
 	uv_buf_t b;
 
 	if (s->out.len == 0 || s->x.closing)
 		return;
+	if (d->holding_writes && s->out.len < SESSION_OUT_HWM && s->state != SESSION_CLOSING &&
+	    !s->close_after_flush) {
+		if (!s->held) {
+			if (d->nheld == d->capheld) {
+				size_t cap = d->capheld ? d->capheld * 2 : 64;
+				struct session **h = realloc(d->held, cap * sizeof(*h));
+				if (h == NULL)
+					goto write;	/* no room to hold: write now */
+				d->held = h;
+				d->capheld = cap;
+			}
+			d->held[d->nheld++] = s;
+			s->held = 1;
+		}
+		return;
+	}
+write:
 	b = uv_buf_init(s->out.data, (unsigned int)s->out.len);
 	if (xport_write(&s->x, &b, 1) != 0) {
 		log_warn("%s: write failed, closing", s->addr);
@@ -258,14 +276,36 @@ void session_continue(struct session *s, session_cont_fn fn)
 	s->cont = fn;
 }
 
+void session_hold_writes(struct mootd *d)
+{
+	d->holding_writes = 1;
+}
+
+void session_release_held(struct mootd *d)
+{
+	size_t i;
+
+	d->holding_writes = 0;
+	for (i = 0; i < d->nheld; i++) {
+		struct session *s = d->held[i];
+		s->held = 0;
+		session_flush(s);
+		/* Resume reading if the write settled the back-pressure. */
+		if (!s->x.closing && !s->eof && s->state != SESSION_WAIT && !s->cont &&
+		    s->nslots < SESSION_MAX_SLOTS && queued(s) < SESSION_OUT_HWM)
+			xport_resume(&s->x);
+	}
+	d->nheld = 0;
+}
+
 /* Begin closing the transport (after what is queued has been written). */
 static void begin_close(struct session *s)
 {
 	if (s->x.closing)
 		return;
+	s->state = SESSION_CLOSING;
 	session_flush(s);
 	s->closing_since = mootd_now();
-	s->state = SESSION_CLOSING;
 	xport_close(&s->x);
 }
 
@@ -683,7 +723,8 @@ void session_close_all(struct mootd *d)
 		if (s->state == SESSION_COMMAND && !s->cont && s->in.len == 0 && s->nslots == 0) {
 			session_reply(s, 400, "Server shutting down");
 			begin_close(s);
-		} else if (s->state == SESSION_ARTICLE) {
+		} else if (s->state == SESSION_ARTICLE || s->state == SESSION_WAIT) {
+			/* Ingest was flushed before: a wait now is a login check. */
 			begin_close(s);
 		}
 	}

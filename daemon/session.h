@@ -65,6 +65,7 @@ struct session {
 	int64_t last_active;		/* epoch seconds of the last input */
 	int64_t cmd_started;		/* when the unfinished command line or article began, or 0 */
 	int counted;			/* counted in d->addrs */
+	int held;			/* in d->held: output waits for session_release_held */
 	char addr[64];			/* peer address, for logs */
 	struct buf in;			/* received plaintext not yet processed */
 	struct buf out;			/* replies not yet written */
@@ -141,6 +142,14 @@ void session_input(struct session *s, const char *data, size_t len);
 
 /* Send what is buffered now (normally done after each batch of input). */
 void session_flush(struct session *s);
+
+/*
+ * While ingest runs a batch's callbacks, each session's output is held and
+ * written once afterwards (one SSL record and one write for all the 239s a
+ * session got from one commit).
+ */
+void session_hold_writes(struct mootd *d);
+void session_release_held(struct mootd *d);
 
 /* Sweep: close sessions idle longer than the configured timeout. */
 void session_sweep_idle(struct mootd *d);

@@ -236,6 +236,7 @@ enum stmt_id {
 	ST_MOD_EACH_ARTICLE,
 	ST_MOD_GET,
 	ST_MOD_DELETE,
+	ST_MOD_HAS_MSGID,
 	ST_BAN_ADD,
 	ST_BAN_REMOVE,
 	ST_BAN_ACTIVE,
@@ -358,6 +359,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MOD_EACH_ARTICLE] = "SELECT " MOD_COLS ", article FROM modqueue ORDER BY submitted, id",
 	[ST_MOD_GET] = "SELECT " MOD_COLS ", article FROM modqueue WHERE id = ?1",
 	[ST_MOD_DELETE] = "DELETE FROM modqueue WHERE id = ?1",
+	[ST_MOD_HAS_MSGID] = "SELECT EXISTS(SELECT 1 FROM modqueue WHERE msgid = ?1)",
 	[ST_BAN_ADD] =
 		"INSERT INTO bans(kind, target, until, reason, by_, created)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1356,6 +1358,17 @@ int store_mod_get(struct store *st, int64_t id, int (*cb)(void *arg, const struc
 }
 
 /* Drop queued article id (approved and ingested, or rejected); MOOT_ENOTFOUND. */
+/* 1 if msgid waits in the moderation queue (the queue is small: no index). */
+int store_mod_has_msgid(struct store *st, const char *msgid)
+{
+	int64_t v = 0;
+	int rc;
+
+	sqlite3_bind_text(st->stmt[ST_MOD_HAS_MSGID], 1, msgid, -1, SQLITE_STATIC);
+	rc = one_int(st, ST_MOD_HAS_MSGID, "mod has msgid", &v);
+	return rc < 0 ? rc : (int)v;
+}
+
 int store_mod_delete(struct store *st, int64_t id)
 {
 	sqlite3_bind_int64(st->stmt[ST_MOD_DELETE], 1, id);

@@ -233,6 +233,9 @@ int store_mod_each(struct store *st, int with_article,
 /* cb with one queued article (with its text); MOOT_ENOTFOUND. */
 int store_mod_get(struct store *st, int64_t id, int (*cb)(void *arg, const struct store_mod *m), void *arg);
 
+/* 1 if an article with msgid waits in the queue, 0 if not, < 0 on error. */
+int store_mod_has_msgid(struct store *st, const char *msgid);
+
 /* Remove a queued article; MOOT_ENOTFOUND. */
 int store_mod_delete(struct store *st, int64_t id);
 

@@ -83,6 +83,16 @@ static int make_time(int64_t y, int mon, int d, int h, int min, int s, int64_t *
 	return 0;
 }
 
+/* The range every parsed time must fall in, after its zone is applied, so
+ * that it formats back to a 4-digit year: 1900-01-01 to 9999-12-31 23:59:59. */
+#define DATE_MIN (-2208988800LL)
+#define DATE_MAX (253402300799LL)
+
+static int in_range(int64_t t)
+{
+	return t >= DATE_MIN && t <= DATE_MAX;
+}
+
 /* Floor division of t by 86400 into days and seconds of the day. */
 static void split_time(int64_t t, int64_t *days, int *secs)
 {
@@ -299,7 +309,10 @@ int date_parse_rfc5322(const char *s, size_t len, int64_t *t)
 	if (make_time(y, mon + 1, day, h, min, sec, &when) < 0)
 		return MOOT_EPROTO;
 	/* The local time is zone minutes ahead of UTC (RFC 5322 §3.3). */
-	*t = when - (int64_t)zone * 60;
+	when -= (int64_t)zone * 60;
+	if (!in_range(when))
+		return MOOT_EPROTO;
+	*t = when;
 	return 0;
 }
 
@@ -350,7 +363,7 @@ static int two(const char *s)
  */
 int date_parse_nntp(const char *date, const char *time, int64_t now, int64_t *t)
 {
-	int64_t y, days, cur_year, century;
+	int64_t y, days, cur_year, century, when;
 	int mon, d, secs;
 	size_t dlen;
 
@@ -374,7 +387,11 @@ int date_parse_nntp(const char *date, const char *time, int64_t now, int64_t *t)
 		y += y <= cur_year % 100 ? century : century - 100;
 		date += 2;
 	}
-	return make_time(y, two(date), two(date + 2), two(time), two(time + 2), two(time + 4), t);
+	if (make_time(y, two(date), two(date + 2), two(time), two(time + 2), two(time + 4), &when) != 0 ||
+	    !in_range(when))
+		return MOOT_EPROTO;
+	*t = when;
+	return 0;
 }
 
 /* Format t as "yyyymmddhhmmss" (RFC 3977 §7.1) into out; truncated to fit outlen. */

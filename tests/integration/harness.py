@@ -4,10 +4,15 @@ Starts real mootd processes on free 127.0.0.1 ports, each in its own
 temporary folder, and connects to them with nntplib (TLS and plain) or with
 a raw line client for exact status codes and pipelining.  Stdlib only
 (Debian's /usr/bin/python3).  MOOTD_TIMEOUT_MULT scales every timeout.
+MOOTD_WRAPPER (e.g. "valgrind --error-exitcode=99 -q") is put in front of
+every mootd the Server class starts; valgrind's "==PID== " lines in a log
+then count as failures, like sanitizer reports.
 """
 
 import atexit
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -25,6 +30,8 @@ with warnings.catch_warnings():
 MOOTD = os.environ.get("MOOTD") or os.path.join(
 	os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "mootd")
 MULT = float(os.environ.get("MOOTD_TIMEOUT_MULT") or "1")
+# A command (split like a shell would) run in front of mootd, e.g. valgrind.
+WRAPPER = shlex.split(os.environ.get("MOOTD_WRAPPER") or "")
 PATHHOST = "test.example.org"
 
 DEFAULT_GROUPS = [
@@ -37,6 +44,23 @@ DEFAULT_GROUPS = [
 # Sanitizer and crash markers that make a test fail when found in a log.
 LOG_ERRORS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
 	      "ERROR: UndefinedBehaviorSanitizer", "Segmentation fault")
+# Valgrind's own lines ("==1234== Invalid read of size 4"); with -q it prints
+# only errors and leaks.  A few warnings about the tool itself are not errors.
+VALGRIND_LINE = re.compile(r"^==\d+== ")
+VALGRIND_BENIGN = ("Warning: set address range perms", "Warning: client switching stacks",
+		   "Warning: noted but unhandled ioctl")
+
+
+def is_log_error(line):
+	"""True when a mootd log line is a sanitizer, valgrind or crash report."""
+	if any(m in line for m in LOG_ERRORS):
+		return True
+	return bool(VALGRIND_LINE.match(line)) and not any(b in line for b in VALGRIND_BENIGN)
+
+
+def mootd_argv(mootd, *args):
+	"""The command line that runs mootd with args, behind MOOTD_WRAPPER if set."""
+	return WRAPPER + [mootd] + list(args)
 
 
 def T(seconds):
@@ -252,7 +276,7 @@ class Server:
 		self.pick_ports()
 		os.makedirs(self.state, exist_ok=True)
 		self.write_config()
-		r = subprocess.run([self.mootd, "-f", "-c", self.config_path], cwd=self.dir,
+		r = subprocess.run(mootd_argv(self.mootd, "-f", "-c", self.config_path), cwd=self.dir,
 				   stdin=subprocess.DEVNULL, capture_output=True, timeout=T(30))
 		out = {}
 		for l in r.stdout.decode("utf-8", "replace").splitlines():
@@ -295,7 +319,7 @@ class Server:
 		log.write(b"---- start %s\n" % time.strftime("%H:%M:%S").encode())
 		log.flush()
 		try:
-			self.proc = subprocess.Popen([self.mootd, "-c", self.config_path],
+			self.proc = subprocess.Popen(mootd_argv(self.mootd, "-c", self.config_path),
 						     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
 						     cwd=self.dir)
 		finally:
@@ -441,8 +465,8 @@ class Server:
 		return "\n".join(self.log_text().splitlines()[-n:])
 
 	def log_errors(self):
-		"""Sanitizer / crash lines found in the log."""
-		return [l for l in self.log_text().splitlines() if any(m in l for m in LOG_ERRORS)]
+		"""Sanitizer / valgrind / crash lines found in the log."""
+		return [l for l in self.log_text().splitlines() if is_log_error(l)]
 
 	# -- connecting
 
