@@ -1,7 +1,8 @@
 # moot: one plain Makefile (STYLE.md habit 13).
 #   make                 build mootd (and the unit tests) into build/
 #   make run             install missing packages, build, run mootd on loopback
-#   make check           the same set-up, then unit + integration tests, then again under ASan+UBSan
+#   make check           the same set-up, then unit + integration tests, then again under ASan+UBSan,
+#                        then every fuzz target once over its seed corpus
 #   make asan            unit + integration tests built with SANITIZE=address,undefined
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make DEVELOPER=1     warnings are errors
@@ -129,6 +130,7 @@ asan:
 check: deps
 	$(MAKE) DEVELOPER=1 test
 	$(MAKE) asan
+	$(MAKE) fuzz-corpus
 
 install: $(BUILD)/mootd $(BUILD)/moot
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/doc/moot

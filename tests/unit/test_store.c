@@ -1,6 +1,6 @@
 /*
  * test_store.c: the SQLite store against a real database file in a fresh
- * directory under /tmp/h4/: groups, articles and numbering, overview ranges,
+ * directory under /tmp: groups, articles and numbering, overview ranges,
  * stepping, message-id lookups, transactions, durability across close and
  * open, NEWNEWS and expiry; members, the moderation queue, bans, the audit
  * log, cancels and the community health figures on a fixture worked out by
@@ -18,7 +18,7 @@
 #include "../../proto/moot.h"
 #include "../../daemon/store.h"
 
-#define TEST_BASE "/tmp/h4"
+#define TEST_BASE "/tmp"
 
 /* A store in a temp directory of its own. */
 struct fix {
@@ -269,7 +269,7 @@ static void store_open_fails(void)
 	struct store *st = (struct store *)&st;	/* not NULL, must be cleared */
 	char err[256] = "";
 
-	CHECK_INT(store_open("/nonexistent-dir-h4/x/moot.db", &st, err, sizeof(err)), MOOT_ESTORE);
+	CHECK_INT(store_open("/nonexistent-dir-moot/x/moot.db", &st, err, sizeof(err)), MOOT_ESTORE);
 	CHECK(st == NULL);
 	CHECK(err[0] != '\0');
 	store_close(NULL);	/* accepted */
