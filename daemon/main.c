@@ -65,7 +65,9 @@ static void usage(FILE *f)
 		"       mootd [-c FILE] user add NAME [--role member|moderator|admin] [--address ADDR]\n"
 		"                            add a member; the password is read from standard input\n"
 		"       mootd [-c FILE] user passwd NAME | disable NAME | enable NAME | list\n"
-		"       mootd user hash          print a password hash (stdin) for a peer's identity\n");
+		"       mootd user hash          print a password hash (stdin) for a peer's identity\n"
+		"       mootd [-c FILE] backup FILE   copy the database online (safe while running)\n"
+		"       mootd [-c FILE] check    PRAGMA integrity_check of the database\n");
 }
 
 /* Load the configuration named by path (NULL: the embedded default). */
@@ -265,6 +267,40 @@ usage:
 	return 2;
 }
 
+/* mootd backup FILE / mootd check: operations on the database file. */
+static int db_command(struct config *cfg, const char *what, int argc, char **argv)
+{
+	char db[4096], err[512];
+
+	snprintf(db, sizeof(db), "%s/moot.db", cfg->state);
+	if (access(db, R_OK) != 0) {
+		fprintf(stderr, "mootd: no database at '%s'\n", db);
+		return 1;
+	}
+	if (strcmp(what, "backup") == 0) {
+		if (argc != 1) {
+			usage(stderr);
+			return 2;
+		}
+		if (store_backup(db, argv[0], err, sizeof(err)) != 0) {
+			fprintf(stderr, "mootd: %s\n", err);
+			return 1;
+		}
+		printf("backed up %s to %s\n", db, argv[0]);
+		return 0;
+	}
+	if (argc != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (store_check(db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mootd: %s: %s\n", db, err);
+		return 1;
+	}
+	printf("%s: ok\n", db);
+	return 0;
+}
+
 /* SIGHUP: re-read the file; on any error keep the configuration in force. */
 static void reload(struct mootd *d)
 {
@@ -442,14 +478,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc && strcmp(argv[optind], "user") != 0) {
+	if (optind != argc && strcmp(argv[optind], "user") != 0 && strcmp(argv[optind], "backup") != 0 &&
+	    strcmp(argv[optind], "check") != 0) {
 		usage(stderr);
 		return 2;
 	}
 	if (load_config(path, &d.cfg) != 0)
 		return 1;
 	if (optind != argc) {
-		rc = user_command(&d.cfg, argc - optind - 1, argv + optind + 1);
+		if (strcmp(argv[optind], "user") == 0)
+			rc = user_command(&d.cfg, argc - optind - 1, argv + optind + 1);
+		else
+			rc = db_command(&d.cfg, argv[optind], argc - optind - 1, argv + optind + 1);
 		config_release(&d.cfg);
 		return rc;
 	}

@@ -1737,3 +1737,68 @@ const char *store_errmsg(struct store *st)
 {
 	return sqlite3_errmsg(st->db);
 }
+
+int store_backup(const char *db_path, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	rc = sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open '%s': %s", dst ? path : db_path,
+			 sqlite3_errmsg(dst ? dst : src));
+		goto out;
+	}
+	sqlite3_busy_timeout(src, STORE_BUSY_TIMEOUT);
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (b == NULL) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(dst));
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	/* Steps of 1024 pages: the writer is never held up for long. */
+	do {
+		rc = sqlite3_backup_step(b, 1024);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
+	else
+		rc = SQLITE_OK;
+out:
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	return rc == SQLITE_OK ? 0 : MOOT_ESTORE;
+}
+
+int store_check(const char *db_path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = MOOT_ESTORE;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot check '%s': %s", db_path, sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 0);
+		if (r && strcmp(r, "ok") == 0)
+			rc = 0;
+		else
+			snprintf(err, errlen, "%s", r ? r : "no answer");
+	} else {
+		snprintf(err, errlen, "integrity_check: %s", sqlite3_errmsg(db));
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
+}

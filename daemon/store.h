@@ -310,6 +310,17 @@ struct store_stats {
 int store_stats(struct store *st, const int64_t *group_ids, size_t n, int64_t since,
 		struct store_stats *out);
 
+/*
+ * Copy the database to path with SQLite's online backup API (consistent,
+ * safe while the daemon writes; pages are copied in steps).  Opens its own
+ * connection to db_path, so it works from a separate process.  0 or
+ * MOOT_ESTORE with err.
+ */
+int store_backup(const char *db_path, const char *path, char *err, size_t errlen);
+
+/* PRAGMA integrity_check: 0 when "ok", else MOOT_ESTORE with the first problem in err. */
+int store_check(const char *db_path, char *err, size_t errlen);
+
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *st);
 
