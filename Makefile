@@ -113,7 +113,7 @@ deps:
 	fi
 
 run: deps
-	$(MAKE) $(BUILD)/mootd
+	$(MAKE) $(BUILD)/mootd $(BUILD)/moot
 	$(BUILD)/mootd
 
 unit: $(BUILD)/unit

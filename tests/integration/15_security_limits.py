@@ -138,6 +138,9 @@ def test_tls_old_versions_refused(srv):
 		check(not local_refusal(info),
 		      "the client library would not offer %s, so this proves nothing: %s" %
 		      (maximum.name, info))
+		# RFC 8446 §6.2 / RFC 5246 §7.2.2: the server answers protocol_version.
+		check("PROTOCOL_VERSION" in info.upper() or "PROTOCOL VERSION" in info.upper(),
+		      "refused, but not for the version: %s" % info)
 	# The very same context code, allowed TLS 1.2, gets through: the refusal above
 	# is about the version, not about the ciphers or the lowered security level.
 	ok, info = handshake(srv.tls_port, old_tls_context(ssl.TLSVersion.TLSv1_2))
@@ -168,8 +171,10 @@ def test_tls_old_versions_openssl_cli(srv):
 				    flag, "-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "localhost"],
 				   input=b"QUIT\r\n", capture_output=True, timeout=T(30))
 		return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
+	def greeted(out):
+		return any(l.startswith("200 ") for l in out.splitlines())
 	rc, out = s_client("-tls1_2")
-	check(rc == 0 and "Protocol  : TLSv1.2" in out and "200 " in out,
+	check(rc == 0 and "Protocol  : TLSv1.2" in out and greeted(out),
 	      "openssl s_client -tls1_2: rc %d: %s" % (rc, out[-600:]))
 	tried = 0
 	for flag in ("-tls1", "-tls1_1"):
@@ -179,7 +184,9 @@ def test_tls_old_versions_openssl_cli(srv):
 			continue	# this build of openssl has no such option
 		tried += 1
 		check(rc != 0, "openssl s_client %s succeeded: %s" % (flag, out[-600:]))
-		check("200 " not in out, "greeting seen over %s: %s" % (flag, out[-600:]))
+		check(not greeted(out), "greeting seen over %s: %s" % (flag, out[-600:]))
+		check("alert protocol version" in out, "no protocol_version alert from mootd for "
+		      "%s: %s" % (flag, out[-400:]))
 		check("no protocols available" not in out.lower(),
 		      "openssl refused %s locally: %s" % (flag, out[-400:]))
 	check(tried > 0, "openssl s_client accepts neither -tls1 nor -tls1_1")
