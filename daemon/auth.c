@@ -94,18 +94,6 @@ void auth_free(struct mootd *d)
 	d->auth = NULL;
 }
 
-/* The host part of "host:port" (IPv6 addresses contain colons too). */
-static void host_of(const char *addr, char *out, size_t outlen)
-{
-	const char *colon = strrchr(addr, ':');
-	size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
-
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, addr, n);
-	out[n] = '\0';
-}
-
 static struct fail_entry *fail_slot(struct auth *a, const char *host, int create, int64_t now)
 {
 	struct fail_entry *oldest = &a->fails[0];
@@ -214,7 +202,7 @@ static void work_done(uv_work_t *req, int status)
 		uv_close((uv_handle_t *)&w->delay, work_free);
 		return;
 	}
-	host_of(s->addr, host, sizeof(host));
+	session_host_of(s->addr, host, sizeof(host));
 	if (status == 0 && w->ok) {
 		s->auth_work = NULL;
 		if (w->peer) {

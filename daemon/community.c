@@ -65,18 +65,6 @@ void community_free(struct mootd *d)
 	d->community = NULL;
 }
 
-/* The host part of a session's "host:port". */
-static void host_of(const struct session *s, char *out, size_t outlen)
-{
-	const char *colon = strrchr(s->addr, ':');
-	size_t n = colon ? (size_t)(colon - s->addr) : strlen(s->addr);
-
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, s->addr, n);
-	out[n] = '\0';
-}
-
 /* The rate entry for key (created when asked, evicting the stalest). */
 static struct rate *rate_find(struct community *c, const char *key, int create)
 {
@@ -137,7 +125,7 @@ static void rate_keys(const struct session *s, char *ukey, size_t ulen, char *ak
 {
 	char host[64];
 
-	host_of(s, host, sizeof(host));
+	session_host_of(s->addr, host, sizeof(host));
 	snprintf(ukey, ulen, "u:%s", s->user);
 	snprintf(akey, alen, "a:%s", host);
 }
@@ -175,7 +163,7 @@ static int banned(struct session *s, int code)
 	int64_t until = 0;
 	int rc = 0;
 
-	host_of(s, host, sizeof(host));
+	session_host_of(s->addr, host, sizeof(host));
 	if (s->user[0])
 		rc = store_ban_active(s->d->store, "user", s->user, mootd_now(), &until, reason, sizeof(reason));
 	if (rc <= 0)
@@ -300,7 +288,7 @@ static void queue_for_moderation(struct session *s, struct buf *art, const struc
 	article_overview_value(h->value, h->value_len, &subject);
 	h = article_get(a, "Newsgroups");
 	article_overview_value(h->value, h->value_len, &groups);
-	host_of(s, host, sizeof(host));
+	session_host_of(s->addr, host, sizeof(host));
 	if (store_msgid_seen(s->d->store, msgid) > 0 || store_mod_has_msgid(s->d->store, msgid) > 0) {
 		session_reply(s, 441, "Duplicate message-id");
 		goto out;

@@ -55,8 +55,7 @@ static unsigned int addr_hash(const char *host)
 	return h % ADDR_BUCKETS;
 }
 
-/* The host part of "host:port". */
-static void host_part(const char *addr, char *out, size_t outlen)
+void session_host_of(const char *addr, char *out, size_t outlen)
 {
 	const char *colon = strrchr(addr, ':');
 	size_t n = colon ? (size_t)(colon - addr) : strlen(addr);
@@ -76,7 +75,7 @@ static int addr_add(struct mootd *d, const char *addr, int delta)
 
 	if (d->addrs == NULL && (d->addrs = calloc(ADDR_BUCKETS, sizeof(*d->addrs))) == NULL)
 		return 0;
-	host_part(addr, host, sizeof(host));
+	session_host_of(addr, host, sizeof(host));
 	for (pp = &d->addrs[addr_hash(host)]; (a = *pp) != NULL; pp = &a->next)
 		if (strcmp(a->host, host) == 0)
 			break;

@@ -94,6 +94,10 @@ struct session {
 	int64_t cur;			/* current article number, 0 when none */
 };
 
+/* The host part of a session address "host:port" (IPv6 hosts contain
+ * colons too: the port is after the last one) into out. */
+void session_host_of(const char *addr, char *out, size_t outlen);
+
 /* Accept a new connection from listener server; called by listen.c. */
 void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls);
 

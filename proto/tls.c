@@ -806,23 +806,32 @@ int tls_password_hash(const char *password, char *out, size_t outlen)
 	return 0;
 }
 
+/* Split a stored hash into its iterations, salt and hash; 0 or -1. */
+static int parse_stored(const char *stored, long *iter, unsigned char *salt, unsigned char *want)
+{
+	const char *p = stored, *salt_s, *hash_s;
+	char *end;
+
+	if (strncmp(p, "pbkdf2-sha256$", 14) != 0)
+		return -1;
+	p += 14;
+	*iter = strtol(p, &end, 10);
+	if (end == p || *end != '$' || *iter < 1000 || *iter > 100000000)
+		return -1;
+	salt_s = end + 1;
+	hash_s = strchr(salt_s, '$');
+	if (hash_s == NULL || from_hex(salt_s, (size_t)(hash_s - salt_s), salt, PW_SALT) != 0 ||
+	    from_hex(hash_s + 1, strlen(hash_s + 1), want, PW_HASH) != 0)
+		return -1;
+	return 0;
+}
+
 int tls_password_verify(const char *password, const char *stored)
 {
 	unsigned char salt[PW_SALT], want[PW_HASH], got[PW_HASH];
-	const char *p = stored, *salt_s, *hash_s;
-	char *end;
 	long iter;
 
-	if (strncmp(p, "pbkdf2-sha256$", 14) != 0)
-		return 0;
-	p += 14;
-	iter = strtol(p, &end, 10);
-	if (end == p || *end != '$' || iter < 1000 || iter > 100000000)
-		return 0;
-	salt_s = end + 1;
-	hash_s = strchr(salt_s, '$');
-	if (hash_s == NULL || from_hex(salt_s, (size_t)(hash_s - salt_s), salt, sizeof(salt)) != 0 ||
-	    from_hex(hash_s + 1, strlen(hash_s + 1), want, sizeof(want)) != 0)
+	if (parse_stored(stored, &iter, salt, want) != 0)
 		return 0;
 	if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof(salt), (int)iter,
 			      EVP_sha256(), sizeof(got), got) != 1) {
@@ -834,18 +843,8 @@ int tls_password_verify(const char *password, const char *stored)
 
 int tls_password_hash_valid(const char *stored)
 {
-	const char *p = stored;
-	char *end;
+	unsigned char salt[PW_SALT], want[PW_HASH];
 	long iter;
-	const char *h;
 
-	if (strncmp(p, "pbkdf2-sha256$", 14) != 0)
-		return 0;
-	p += 14;
-	iter = strtol(p, &end, 10);
-	if (end == p || *end != '$' || iter < 1000 || iter > 100000000)
-		return 0;
-	h = strchr(end + 1, '$');
-	return h && (size_t)(h - end - 1) == 2 * PW_SALT && strlen(h + 1) == 2 * PW_HASH &&
-	       strspn(end + 1, "0123456789abcdefABCDEF$") == strlen(end + 1);
+	return parse_stored(stored, &iter, salt, want) == 0;
 }

@@ -165,10 +165,12 @@ def test_tls_old_versions_refused(srv):
 
 def test_tls_old_versions_openssl_cli(srv):
 	"""`openssl s_client -tls1` / `-tls1_1` (when this openssl build has them)
-	does not complete a handshake; `-tls1_2` does."""
+	does not complete a handshake; `-tls1_2` does (-ign_eof: QUIT ends it, so the
+	greeting is read before s_client exits)."""
 	def s_client(flag):
 		r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % srv.tls_port,
-				    flag, "-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "localhost"],
+				    flag, "-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "localhost",
+				    "-ign_eof"],
 				   input=b"QUIT\r\n", capture_output=True, timeout=T(30))
 		return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
 	def greeted(out):
@@ -179,8 +181,7 @@ def test_tls_old_versions_openssl_cli(srv):
 	tried = 0
 	for flag in ("-tls1", "-tls1_1"):
 		rc, out = s_client(flag)
-		if "unknown option" in out.lower() or "option" in out.lower() and "-tls1" in out \
-		   and "usage" in out.lower():
+		if "unknown option" in out.lower():
 			continue	# this build of openssl has no such option
 		tried += 1
 		check(rc != 0, "openssl s_client %s succeeded: %s" % (flag, out[-600:]))

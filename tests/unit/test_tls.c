@@ -236,6 +236,28 @@ static void wrong_ca_refused(void)
 	free(r);
 }
 
+static void password_hashes(void)
+{
+	char h[256], h2[256];
+
+	CHECK_INT(tls_password_hash("correct horse", h, sizeof(h)), 0);
+	CHECK(strncmp(h, "pbkdf2-sha256$600000$", 21) == 0);
+	CHECK(tls_password_hash_valid(h));
+	CHECK(tls_password_verify("correct horse", h));
+	CHECK(!tls_password_verify("correct horsE", h));
+	CHECK(!tls_password_verify("", h));
+	/* A new salt each time: the same password hashes differently. */
+	CHECK_INT(tls_password_hash("correct horse", h2, sizeof(h2)), 0);
+	CHECK(strcmp(h, h2) != 0);
+	CHECK(tls_password_verify("correct horse", h2));
+	/* Malformed stored values never verify. */
+	CHECK(!tls_password_hash_valid("plain"));
+	CHECK(!tls_password_verify("x", "pbkdf2-sha256$10$00$00"));
+	CHECK(!tls_password_verify("x", "pbkdf2-sha256$600000$zz$zz"));
+	CHECK(!tls_password_hash_valid("pbkdf2-sha256$600000$0011$"));
+	CHECK_INT(tls_password_hash("x", h, 20), MOOT_ETOOBIG);
+}
+
 void test_tls(void)
 {
 	char tmpl[] = "/tmp/moot-tls-XXXXXX";
@@ -253,6 +275,7 @@ void test_tls(void)
 	RUN(generate_and_load);
 	RUN(round_trip);
 	RUN(wrong_ca_refused);
+	RUN(password_hashes);
 	unlink(cert);
 	unlink(key);
 	unlink(cert2);
