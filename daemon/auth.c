@@ -162,6 +162,7 @@ static void work_run(uv_work_t *req)
 	struct auth_work *w = req->data;
 
 	w->ok = tls_password_verify(w->password, w->hash) && w->known;
+	tls_thread_done();
 }
 
 static void work_free(uv_handle_t *h)

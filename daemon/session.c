@@ -420,6 +420,7 @@ static int take_command(struct session *s)
 	memcpy(line, s->in.data, content);
 	line[content] = '\0';
 	buf_consume(&s->in, (size_t)n);
+	s->cmd_started = 0;	/* the next line gets its own time */
 	/* RFC 3977 §3.1: at most 512 octets including the CRLF. */
 	if (content > MOOT_MAX_COMMAND - 2) {
 		session_reply(s, 501, "Command line too long");
@@ -496,8 +497,10 @@ static void process(struct session *s)
 		begin_close(s);
 		return;
 	}
-	/* The clock for finishing a command line or an article (slowloris). */
-	if (s->state == SESSION_ARTICLE || (s->state == SESSION_COMMAND && s->in.len > 0)) {
+	/* The clock for finishing a command line or an article (slowloris)
+	 * runs only while we wait for the client's bytes, never while the
+	 * client waits for us (output over the high-water mark, a commit). */
+	if (s->state == SESSION_ARTICLE || (s->state == SESSION_COMMAND && !progress && s->in.len > 0)) {
 		if (s->cmd_started == 0)
 			s->cmd_started = mootd_now();
 	} else {

@@ -841,6 +841,11 @@ int tls_password_verify(const char *password, const char *stored)
 	return CRYPTO_memcmp(got, want, sizeof(want)) == 0;
 }
 
+void tls_thread_done(void)
+{
+	OPENSSL_thread_stop();
+}
+
 int tls_password_hash_valid(const char *stored)
 {
 	unsigned char salt[PW_SALT], want[PW_HASH];

@@ -58,6 +58,9 @@ int tls_password_hash(const char *password, char *out, size_t outlen);
 /* 1 if password matches the stored hash (constant-time compare), else 0. */
 int tls_password_verify(const char *password, const char *stored);
 
+/* A thread that used OpenSSL (a libuv worker) frees its per-thread state. */
+void tls_thread_done(void);
+
 /* 1 if stored looks like a hash tls_password_hash makes. */
 int tls_password_hash_valid(const char *stored);
 

@@ -490,3 +490,26 @@ def test_authinfo_needs_tls(srv):
 		c.expect(483)
 		c.expect(483)
 		c.cmd("QUIT", 205)
+
+
+@harness.config(limits={"command_timeout_s": 2})
+def test_command_timeout_spares_a_slow_reader(srv):
+	# The command clock runs only while mootd waits for the client's bytes:
+	# a reader held back by its own unread output (the high-water mark)
+	# keeps its complete, pipelined commands.
+	mid = harness.new_msgid("big")
+	body = ["%05d %s" % (i, "x" * 70) for i in range(11000)]
+	with srv.raw(tls=False) as c:
+		c.post(harness.article(msgid=mid, body=body))
+	c = srv.raw(tls=False)
+	try:
+		c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+		c.send_raw(("ARTICLE %s\r\n" % mid * 20).encode())
+		time.sleep(5)		# longer than command_timeout_s
+		for i in range(20):
+			code, line = c.status()
+			eq(code, 220, "reply %d after a long pause: %r" % (i + 1, line))
+			c.read_multiline()
+		c.cmd("DATE", 111)
+	finally:
+		c.close()
