@@ -454,6 +454,7 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 	struct feed *f = c->f;
 	size_t content;
 	ssize_t n;
+	int in_txn;
 
 	if (f == NULL)
 		return;
@@ -463,19 +464,25 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		return;
 	}
 	buf_append(&f->in, data, len);
+	/* The queue rows settled by one read leave in one transaction: one
+	 * disk sync per batch of replies, not per article.  (Were it lost,
+	 * the articles would only be offered again and answered 438.) */
+	in_txn = store_begin(f->d->store) == 0;
 	while (f->conn == c && f->in.len) {
 		n = line_next(f->in.data, f->in.len, MAX_REPLY_LINE, &content);
 		if (n == 0)
 			break;
 		if (n < 0) {
 			fail(f, "reply line too long");
-			return;
+			break;
 		}
 		f->in.data[content] = '\0';
 		on_line(f, f->in.data, content);
 		if (f->conn == c)
 			buf_consume(&f->in, (size_t)n);
 	}
+	if (in_txn && store_commit(f->d->store) != 0)
+		store_rollback(f->d->store);
 }
 
 static void on_drain(struct xport *x)
