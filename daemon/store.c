@@ -1759,9 +1759,11 @@ int store_backup(const char *db_path, const char *path, char *err, size_t errlen
 		rc = SQLITE_ERROR;
 		goto out;
 	}
-	/* Steps of 1024 pages: the writer is never held up for long. */
+	/* One step, from one snapshot: a stepwise copy restarts whenever the
+	 * daemon writes between steps, so on a busy server it would never end.
+	 * In WAL mode the daemon keeps writing while the copy reads. */
 	do {
-		rc = sqlite3_backup_step(b, 1024);
+		rc = sqlite3_backup_step(b, -1);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(20);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);

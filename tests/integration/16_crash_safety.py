@@ -154,6 +154,7 @@ def stream(srv, cert, key, items, expect=None, kill_after=None):
 			check(time.monotonic() < deadline, "streaming stalled at %d" % progress.sent)
 			time.sleep(0.0005)
 		sent_at_kill = progress.sent
+		check(srv.alive(), "mootd died while streaming (status %s)" % srv.proc.poll())
 		srv.kill9()
 	for t in threads:
 		t.join(T(60))

@@ -17,10 +17,16 @@ from harness import check, eq, T, article, new_msgid
 GROUP = "moot.general"
 
 
-def mootd_cmd(srv, *args):
-	"""Run `mootd -c CFG args...`: (status, stdout, stderr) as text."""
-	r = subprocess.run(harness.mootd_argv(srv.mootd, "-c", srv.config_path, *args), cwd=srv.dir,
-			   stdin=subprocess.DEVNULL, capture_output=True, timeout=T(120))
+def mootd_cmd(srv, *args, timeout=60):
+	"""Run `mootd -c CFG args...`: (status, stdout, stderr) as text; fails
+	the test when it takes longer than timeout seconds (scaled)."""
+	try:
+		r = subprocess.run(harness.mootd_argv(srv.mootd, "-c", srv.config_path, *args),
+				   cwd=srv.dir, stdin=subprocess.DEVNULL, capture_output=True,
+				   timeout=T(timeout))
+	except subprocess.TimeoutExpired:
+		raise harness.TestFailure("mootd %s did not finish in %.0fs" %
+					  (" ".join(args), T(timeout))) from None
 	return (r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace"))
 
 
@@ -90,26 +96,35 @@ def stat_codes(srv, mids):
 
 
 def test_backup_while_posting(srv):
-	# About 5 MB: more than one 1024-page step of the backup.
-	before = post_many(srv, 250, 20000, "before")
-	poster = Poster(srv, 4000)
-	poster.start()
-	harness.wait_until(lambda: len(poster.acked) >= 5 or poster.error, T(10),
+	# About 16 MB: several steps of an incremental backup (which restarts
+	# whenever another connection writes: it must still end while the
+	# server is busy).
+	before = post_many(srv, 800, 20000, "before")
+	posters = [Poster(srv, 2000) for _ in range(3)]
+	for p in posters:
+		p.start()
+	harness.wait_until(lambda: all(len(p.acked) >= 5 or p.error for p in posters), T(10),
 			   what="posting under way")
 	dest = os.path.join(srv.dir, "backup.db")
-	t0 = time.monotonic()
-	rc, out, err = mootd_cmd(srv, "backup", dest)
-	t1 = time.monotonic()
-	time.sleep(0.2)		# a few more posts after the backup ended
-	poster.stop.set()
-	poster.join(T(20))
-	check(poster.error is None, "posting during the backup failed: %r" % poster.error)
+	try:
+		t0 = time.monotonic()
+		rc, out, err = mootd_cmd(srv, "backup", dest, timeout=20)
+		t1 = time.monotonic()
+		time.sleep(0.2)		# a few more posts after the backup ended
+	finally:
+		for p in posters:
+			p.stop.set()
+		for p in posters:
+			p.join(T(20))
+	errors = [p.error for p in posters if p.error]
+	check(not errors, "posting during the backup failed: %r" % errors[:1])
+	during = sorted(a for p in posters for a in p.acked)
 	eq(rc, 0, "mootd backup status (stderr %r)" % err[-300:])
 	check(dest in out, "mootd backup says what it wrote: %r" % out)
-	acked_before = before + [m for t, m in poster.acked if t < t0]
-	acked_after = [m for t, m in poster.acked if t > t1]
-	check(len(poster.acked) > len(acked_before) - len(before),
-	      "posts went on while the backup ran (%d acknowledged in all)" % len(poster.acked))
+	acked_before = before + [m for t, m in during if t < t0]
+	acked_after = [m for t, m in during if t > t1]
+	check(len(during) > len(acked_before) - len(before),
+	      "posts went on while the backup ran (%d acknowledged in all)" % len(during))
 	ids = backup_ids(dest)
 	lost = [m for m in acked_before if m not in ids]
 	check(not lost, "%d articles acknowledged before the backup are not in it: %r" %
@@ -119,7 +134,7 @@ def test_backup_while_posting(srv):
 	rc, out, err = mootd_cmd(srv, "check")
 	eq(rc, 0, "mootd check status (stderr %r)" % err[-300:])
 	check(out.rstrip().endswith("ok"), "mootd check output: %r" % out)
-	everything = before + [m for _, m in poster.acked]
+	everything = before + [m for _, m in during]
 	eq(stat_codes(srv, everything), {m: 223 for m in everything}, "all articles on the live server")
 
 	# Restore: stop, replace the database by the backup, start.
