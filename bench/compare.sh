@@ -81,7 +81,9 @@ server:
   listen:
     - { address: "127.0.0.1:$MOOT_PORT", tls: false }
     - { address: "127.0.0.1:$MOOT_TLS", tls: true }
-  limits: { max_connections: 100000, max_article_bytes: 1000000, idle_timeout_s: 3600 }
+  limits: { max_connections: 100000, max_connections_per_address: 100000, max_article_bytes: 1000000,
+            idle_timeout_s: 3600, posts_per_hour_user: 0, posts_per_hour_address: 0 }
+  access: { read: open, post: open }
 groups:
   - { name: $G1, description: "Benchmark test articles" }
   - { name: $G2, description: "Benchmark other articles" }
