@@ -329,6 +329,9 @@ static void reload(struct mootd *d)
 	if (groups_sync(d) != 0)
 		log_err("SIGHUP: group sync failed");
 	feed_reload(d);
+	/* Retention may have changed: apply it now rather than within the hour. */
+	d->last_expire = mootd_now();
+	groups_expire(d);
 	log_info("SIGHUP: configuration reloaded (%zu groups)", d->cfg.ngroups);
 }
 
