@@ -73,12 +73,14 @@ fuzz: fuzz-build
 
 # Every seed once, as `make check` does; non-zero on any crash.
 fuzz-corpus: fuzz-build
-	@fail=""; for t in $(FUZZ_TARGETS); do \
+	@fail=""; ok=0; bad=0; for t in $(FUZZ_TARGETS); do \
 		if $(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$t $(FUZZ_RUN_OPTS) tests/fuzz/corpus/$$t/* \
 			> $(FUZZ_BUILD)/corpus_$$t.log 2>&1; then \
-			echo "fuzz-corpus: $$t ok ($$(ls tests/fuzz/corpus/$$t | wc -l) inputs)"; \
+			echo "fuzz-corpus: $$t ok ($$(ls tests/fuzz/corpus/$$t | wc -l) inputs)"; ok=$$((ok + 1)); \
 		else \
 			echo "fuzz-corpus: $$t FAILED"; tail -n 40 $(FUZZ_BUILD)/corpus_$$t.log; fail="$$fail $$t"; \
+			bad=$$((bad + 1)); \
 		fi; \
 	done; \
+	echo "$$ok passed, $$bad failed"; \
 	if [ -n "$$fail" ]; then echo "fuzz-corpus: failures in:$$fail"; exit 1; fi
