@@ -624,9 +624,10 @@ static int write_one(struct store *st, struct pending *p, struct cancel_ctx *cc)
 		if (rc != 0)
 			return rc;
 	}
-	/* The figures count an article once, in its first group. */
-	if (p->ngroups > 0) {
-		rc = store_stats_record(st, p->groups[0]->id, id, sa.poster, sa.root, p->arrived);
+	/* The figures count a post in each of its groups (a cancel takes it out
+	 * of each again); a thread and a reply are counted once, by the store. */
+	for (i = 0; i < p->ngroups; i++) {
+		rc = store_stats_record(st, p->groups[i]->id, id, sa.poster, sa.root, p->arrived);
 		if (rc != 0)
 			return rc;
 	}

@@ -247,6 +247,10 @@ enum stmt_id {
 	ST_REMOVE_UNNUMBER,
 	ST_REMOVE_OUTQ,
 	ST_REMOVE_ARTICLE,
+	ST_REMOVE_HOURLY,
+	ST_REMOVE_THREAD,
+	ST_REMOVE_REPLY_COUNT,
+	ST_REMOVE_REPLY,
 	ST_STATS_HOURLY,
 	ST_STATS_POSTER_GROUP,
 	ST_STATS_POSTER,
@@ -385,6 +389,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* outq has no index on article_id: a scan of what peers still owe, done only on cancel. */
 	[ST_REMOVE_OUTQ] = "DELETE FROM outq WHERE article_id = ?1",
 	[ST_REMOVE_ARTICLE] = "DELETE FROM articles WHERE id = ?1",
+	/* A cancelled article leaves the figures: its post, its thread, its reply. */
+	[ST_REMOVE_HOURLY] =
+		"UPDATE hourly SET posts = posts - 1 WHERE group_id = ?1 AND posts > 0"
+		" AND hour = (SELECT arrived / 3600 FROM articles WHERE id = ?2)",
+	[ST_REMOVE_THREAD] = "DELETE FROM threads WHERE article_id = ?1",
+	[ST_REMOVE_REPLY_COUNT] =
+		"UPDATE threads SET replies = replies - 1 WHERE replies > 0"
+		" AND msgid = (SELECT root FROM articles WHERE id = ?1)"
+		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)",
+	[ST_REMOVE_REPLY] = "DELETE FROM replies WHERE article_id = ?1",
 	[ST_STATS_HOURLY] =
 		"INSERT INTO hourly(group_id, hour, posts) VALUES(?1, ?2, 1)"
 		" ON CONFLICT(group_id, hour) DO UPDATE SET posts = posts + 1",
@@ -1518,6 +1532,11 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 			break;
 		if (ret < 0)
 			return ret;
+		s = st->stmt[ST_REMOVE_HOURLY];
+		sqlite3_bind_int64(s, 1, group_id);
+		sqlite3_bind_int64(s, 2, article_id);
+		if ((ret = run(st, ST_REMOVE_HOURLY, "cancel: figures")) < 0)
+			return ret;
 		s = st->stmt[ST_REMOVE_UNNUMBER];
 		sqlite3_bind_int64(s, 1, group_id);
 		sqlite3_bind_int64(s, 2, article_id);
@@ -1535,6 +1554,15 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_OUTQ], 1, article_id);
 	if ((ret = run(st, ST_REMOVE_OUTQ, "cancel: outq")) < 0)
+		return ret;
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_THREAD], 1, article_id);
+	if ((ret = run(st, ST_REMOVE_THREAD, "cancel: thread")) < 0)
+		return ret;
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY_COUNT], 1, article_id);
+	if ((ret = run(st, ST_REMOVE_REPLY_COUNT, "cancel: replies")) < 0)
+		return ret;
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY], 1, article_id);
+	if ((ret = run(st, ST_REMOVE_REPLY, "cancel: reply")) < 0)
 		return ret;
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_ARTICLE], 1, article_id);
 	return run(st, ST_REMOVE_ARTICLE, "cancel: delete");

@@ -1209,7 +1209,8 @@ static void store_figures(void)
 	struct fix f;
 	struct store_stats s;
 	struct marks m;
-	int64_t ids[17], both[2], ga[1], gb[1];
+	int64_t ids[17], both[2], ga[1], gb[1], threads_before;
+	int k;
 
 	if (fix_open(&f) < 0)
 		goto out;
@@ -1320,7 +1321,10 @@ static void store_figures(void)
 	CHECK_INT(store_stats(f.st, ga, 1, 0, &s), 0);
 	CHECK_INT(s.posts, 0);
 
-	/* a cancelled starter: its thread still counts, its subject is gone */
+	/* a cancelled starter leaves the figures: its post and its thread */
+	CHECK_INT(store_stats(f.st, both, 2, T0, &s), 0);
+	CHECK_INT(s.posts, 17);
+	threads_before = s.threads;
 	CHECK_INT(store_begin(f.st), 0);
 	memset(&m, 0, sizeof(m));
 	CHECK_INT(store_article_remove(f.st, ids[3], T0 + 5 * DAY, marks_cb, &m), 0);
@@ -1329,9 +1333,10 @@ static void store_figures(void)
 	CHECK_INT(m.count[0], 12);		/* 13 numbered in a, less the cancelled one */
 	CHECK_INT(m.low[0], 1);
 	CHECK_INT(store_stats(f.st, both, 2, T0, &s), 0);
-	CHECK_INT(s.posts, 17);
-	CHECK_INT(s.top[0].article_id, ids[3]);
-	CHECK_STR(s.top[0].subject, "");
+	CHECK_INT(s.posts, 16);
+	CHECK_INT(s.threads, threads_before - 1);
+	for (k = 0; k < s.ntop; k++)
+		CHECK(s.top[k].article_id != ids[3]);
 out:
 	fix_close(&f);
 }
