@@ -250,6 +250,10 @@ static void world_down(void)
 	store_close(D.store);
 	D.store = NULL;
 	groups_free(&D);
+	session_addrs_free(&D);
+	free(D.held);
+	D.held = NULL;
+	D.nheld = D.capheld = 0;
 	config_release(&D.cfg);
 }
 
