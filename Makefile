@@ -46,6 +46,7 @@ DAEMON_SRC = \
 	daemon/session.c \
 	daemon/reader.c \
 	daemon/ingest.c \
+	daemon/syncer.c \
 	daemon/transit.c \
 	daemon/feed.c \
 	daemon/auth.c \

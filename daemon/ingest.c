@@ -26,6 +26,7 @@
 #include "mootd.h"
 #include "session.h"
 #include "store.h"
+#include "syncer.h"
 
 #define MAX_CROSSPOST 32	/* groups one article may be numbered in */
 #define MAX_FUTURE_S 86400	/* a Date further ahead is refused (RFC 5537 §3.6 leaves it to us) */
@@ -56,12 +57,27 @@ struct pending {
 	int status;
 };
 
+/* Articles committed together, waiting for their sync. */
+struct batch {
+	struct pending **p;
+	size_t n;
+	struct batch *next;
+};
+
 struct ingest {
 	struct mootd *d;
 	struct pending **batch;		/* queued this turn */
 	size_t n, cap;
 	uv_idle_t idle;			/* runs the commit at the next turn */
+	struct syncer *syncer;		/* the storage thread; NULL: commits sync on the loop */
+	struct batch *waiting;		/* committed, their sync not yet asked (oldest first) */
+	struct batch **waiting_tail;
+	struct batch *syncing;		/* committed, covered by the sync running now */
+	int checkpointing;		/* a checkpoint runs: commits wait, so the WAL restarts */
+	int checkpointed_at;		/* the WAL's size when the last checkpoint started */
 };
+
+#define CHECKPOINT_FRAMES 1000	/* WAL pages that call for a checkpoint (SQLite's default) */
 
 static void pending_free(struct pending *p)
 {
@@ -667,14 +683,110 @@ static struct marks *marks_for(struct marks *m, size_t *n, size_t cap, struct gr
 	return &m[(*n)++];
 }
 
-/* Commit the batch: one transaction, then every callback. */
-static void commit_batch(struct ingest *in)
+/*
+ * Answer n articles of one commit (rc its result, or of the sync that made
+ * it durable): kick the feeds that queued them, run every callback, free
+ * them and the array.
+ */
+static void complete(struct ingest *in, struct pending **batch, size_t n, int rc)
+{
+	struct mootd *d = in->d;
+	size_t i;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *name, *end;
+		if (batch[i]->status != 0 || batch[i]->feeds.data == NULL)
+			continue;
+		end = batch[i]->feeds.data + batch[i]->feeds.len;
+		for (name = batch[i]->feeds.data; name < end; name += strlen(name) + 1)
+			feed_kick(d, name);
+	}
+	session_hold_writes(d);
+	for (i = 0; i < n; i++) {
+		struct pending *p = batch[i];
+		int status = rc != 0 ? MOOT_ESTORE : p->status;
+		if (status == 0)
+			d->articles_in++;
+		if (p->cb)
+			p->cb(p->arg, status, p->msgid,
+			      status == 0 ? NULL : status == MOOT_EEXIST ? "Duplicate message-id"
+									: "Storage failure");
+		pending_free(p);
+	}
+	session_release_held(d);
+	free(batch);
+}
+
+/* Answer every batch of a list and free it. */
+static void complete_list(struct ingest *in, struct batch *b, int rc)
+{
+	while (b != NULL) {
+		struct batch *next = b->next;
+		complete(in, b->p, b->n, rc);
+		free(b);
+		b = next;
+	}
+}
+
+/*
+ * Give the storage thread its next job when it is free: a sync for the
+ * batches committed since the last one, and a checkpoint once the WAL has
+ * grown (commits wait for it, so that the WAL can start over).
+ */
+static void kick(struct ingest *in)
+{
+	int jobs = 0, frames;
+
+	if (in->syncer == NULL || syncer_busy(in->syncer))
+		return;
+	if (in->waiting != NULL) {
+		assert(in->syncing == NULL);
+		in->syncing = in->waiting;
+		in->waiting = NULL;
+		in->waiting_tail = &in->waiting;
+		jobs |= SYNCER_SYNC;
+	}
+	frames = store_wal_frames(in->d->store);
+	/* The count changes with the next commit; until then one checkpoint is enough. */
+	if (frames >= CHECKPOINT_FRAMES && frames != in->checkpointed_at) {
+		in->checkpointed_at = frames;
+		in->checkpointing = 1;
+		jobs |= SYNCER_CHECKPOINT;
+	}
+	if (jobs)
+		syncer_run(in->syncer, jobs);
+}
+
+static void on_idle(uv_idle_t *h);
+
+/* syncer_cb: a sync made the syncing batches durable, or a checkpoint ended. */
+static void on_synced(void *arg, int job, int rc)
+{
+	struct ingest *in = arg;
+
+	if (job == SYNCER_SYNC) {
+		struct batch *b = in->syncing;
+		in->syncing = NULL;
+		if (rc != 0)
+			log_err("ingest: the WAL could not be synced: answering its articles 436/431");
+		complete_list(in, b, rc);
+	} else {
+		in->checkpointing = 0;
+		if (in->n > 0)
+			uv_idle_start(&in->idle, on_idle);
+	}
+	kick(in);
+}
+
+/* Commit the batch: one transaction, then (durable) every callback. */
+static void commit_batch(struct ingest *in, int durable)
 {
 	struct mootd *d = in->d;
 	struct pending **batch = in->batch;
 	size_t n = in->n, i, nm = 0, cap;
 	struct cancel_ctx cc = { NULL, 0, 0 };
 	struct marks *m;
+	struct batch *b = NULL;
 	int rc = 0;
 	int j;
 
@@ -685,9 +797,11 @@ static void commit_batch(struct ingest *in)
 		free(batch);
 		return;
 	}
+	if (!durable && (b = calloc(1, sizeof(*b))) == NULL)
+		durable = 1;	/* no memory to wait with: sync here */
 	cap = n * MAX_CROSSPOST < d->ngroups ? n * MAX_CROSSPOST : d->ngroups;
 	m = calloc(cap ? cap : 1, sizeof(*m));
-	if (m == NULL || store_begin(d->store) != 0)
+	if (m == NULL || (durable ? store_begin(d->store) : store_begin_nosync(d->store)) != 0)
 		rc = MOOT_ESTORE;
 	for (i = 0; i < n && rc == 0; i++) {
 		struct pending *p = batch[i];
@@ -711,7 +825,7 @@ static void commit_batch(struct ingest *in)
 	for (i = 0; i < nm && rc == 0; i++)
 		rc = store_group_set_marks(d->store, m[i].g->id, m[i].low, m[i].high, m[i].count);
 	if (rc == 0)
-		rc = store_commit(d->store);
+		rc = durable ? store_commit(d->store) : store_commit_nosync(d->store);
 	if (rc != 0) {
 		if (m != NULL)
 			store_rollback(d->store);
@@ -719,6 +833,7 @@ static void commit_batch(struct ingest *in)
 		for (i = 0; i < d->ngroups; i++)
 			d->groups[i]->next = d->groups[i]->high + 1;
 	} else {
+		/* Readers see the new numbers now; the 2xx waits for the sync. */
 		for (i = 0; i < nm; i++) {
 			m[i].g->low = m[i].low;
 			m[i].g->high = m[i].high;
@@ -732,36 +847,53 @@ static void commit_batch(struct ingest *in)
 				g->count = cc.u[i].count;
 			}
 		}
-		for (i = 0; i < n; i++) {
-			const char *name, *end;
-			if (batch[i]->status != 0 || batch[i]->feeds.data == NULL)
-				continue;
-			end = batch[i]->feeds.data + batch[i]->feeds.len;
-			for (name = batch[i]->feeds.data; name && name < end; name += strlen(name) + 1)
-				feed_kick(d, name);
-		}
 	}
-	session_hold_writes(d);
-	for (i = 0; i < n; i++) {
-		struct pending *p = batch[i];
-		int status = rc != 0 ? MOOT_ESTORE : p->status;
-		if (status == 0)
-			d->articles_in++;
-		if (p->cb)
-			p->cb(p->arg, status, p->msgid,
-			      status == 0 ? NULL : status == MOOT_EEXIST ? "Duplicate message-id"
-									: "Storage failure");
-		pending_free(p);
-	}
-	session_release_held(d);
 	free(cc.u);
 	free(m);
-	free(batch);
+	if (durable || rc != 0) {
+		free(b);
+		complete(in, batch, n, rc);
+		return;
+	}
+	b->p = batch;
+	b->n = n;
+	*in->waiting_tail = b;
+	in->waiting_tail = &b->next;
+	kick(in);
 }
 
+/* The next turn of the loop: commit what this one queued, unless a
+ * checkpoint runs (then the batch grows until it ends). */
 static void on_idle(uv_idle_t *h)
 {
-	commit_batch(h->data);
+	struct ingest *in = h->data;
+
+	if (in->checkpointing) {
+		uv_idle_stop(&in->idle);
+		return;
+	}
+	commit_batch(in, in->syncer == NULL);
+}
+
+/*
+ * Answer everything now: commit the queued batch with synchronous=FULL,
+ * sync the WAL here, which puts every earlier commit on disk, and answer
+ * the batches still waiting for the storage thread (its own report, when
+ * it comes, finds nothing left).
+ */
+static void flush_all(struct ingest *in)
+{
+	struct batch *syncing = in->syncing, *waiting = in->waiting;
+	int rc = 0;
+
+	in->syncing = in->waiting = NULL;
+	in->waiting_tail = &in->waiting;
+	if (in->n > 0)
+		commit_batch(in, 1);
+	if (syncing != NULL || waiting != NULL)
+		rc = store_sync(in->d->store);
+	complete_list(in, syncing, rc);
+	complete_list(in, waiting, rc);
 }
 
 int ingest_init(struct mootd *d)
@@ -772,12 +904,15 @@ int ingest_init(struct mootd *d)
 	if (in == NULL)
 		return MOOT_ENOMEM;
 	in->d = d;
+	in->waiting_tail = &in->waiting;
 	rc = uv_idle_init(d->loop, &in->idle);
 	if (rc != 0) {
 		free(in);
 		return rc;
 	}
 	in->idle.data = in;
+	if (!d->sync_on_loop && (rc = syncer_new(d->loop, d->store, on_synced, in, &in->syncer)) != 0)
+		log_warn("ingest: no storage thread (%s): commits sync on the loop", uv_strerror(rc));
 	d->ingest = in;
 	return 0;
 }
@@ -793,30 +928,59 @@ void ingest_free(struct mootd *d)
 
 	if (in == NULL)
 		return;
-	commit_batch(in);
+	flush_all(in);
+	syncer_free(in->syncer);
 	d->ingest = NULL;
 	uv_close((uv_handle_t *)&in->idle, on_idle_closed);
 }
 
+/* Is msgid in a committed batch whose sync has not been reported? */
+static int unsynced(struct ingest *in, const char *msgid)
+{
+	struct batch *lists[2] = { in->syncing, in->waiting }, *b;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (b = lists[k]; b; b = b->next)
+			for (i = 0; i < b->n; i++)
+				if (strcmp(b->p[i]->msgid, msgid) == 0)
+					return 1;
+	return 0;
+}
+
 int ingest_pending(struct mootd *d, const char *msgid)
 {
-	return d->ingest != NULL && in_batch(d->ingest, msgid);
+	return d->ingest != NULL && (in_batch(d->ingest, msgid) || unsynced(d->ingest, msgid));
 }
 
 void ingest_forget(struct mootd *d, void *arg)
 {
 	struct ingest *in = d->ingest;
-	size_t i;
+	struct batch *lists[2], *b;
+	size_t i, k;
 
 	if (in == NULL)
 		return;
 	for (i = 0; i < in->n; i++)
 		if (in->batch[i]->arg == arg)
 			in->batch[i]->cb = NULL;
+	lists[0] = in->syncing;
+	lists[1] = in->waiting;
+	for (k = 0; k < 2; k++)
+		for (b = lists[k]; b; b = b->next)
+			for (i = 0; i < b->n; i++)
+				if (b->p[i]->arg == arg)
+					b->p[i]->cb = NULL;
 }
 
 void ingest_flush(struct mootd *d)
 {
 	if (d->ingest)
-		commit_batch(d->ingest);
+		flush_all(d->ingest);
+}
+
+void ingest_tick(struct mootd *d)
+{
+	if (d->ingest)
+		kick(d->ingest);
 }

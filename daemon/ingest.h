@@ -3,7 +3,8 @@
  * TAKETHIS later): validate, dedupe, number, store, in one transaction.
  * Articles that arrive in one loop turn share one transaction (group commit);
  * the callback, which sends the 2xx, runs only after that transaction
- * committed with synchronous=FULL.
+ * committed and the WAL holding it was synced to disk (on the storage
+ * thread, syncer.c, while the loop goes on).
  */
 #ifndef INGEST_H
 #define INGEST_H
@@ -40,7 +41,8 @@ void ingest_free(struct mootd *d);
 int ingest_article(struct mootd *d, int source, const char *peer, const char *offered,
 		   struct buf *art, ingest_cb cb, void *arg, const char **why);
 
-/* 1 if an article with msgid is queued and not yet committed. */
+/* 1 if an article with msgid is taken and not yet answered (queued, or
+ * committed and not yet on disk). */
 int ingest_pending(struct mootd *d, const char *msgid);
 
 /* Forget callbacks for arg (its session closed); their articles still commit. */
@@ -49,7 +51,11 @@ void ingest_forget(struct mootd *d, void *arg);
 /* A new Message-ID "<time.random@pathhost>" into out (>= MOOT_MAX_MSGID + 1). */
 void ingest_make_msgid(struct mootd *d, char *out, size_t outlen);
 
-/* Commit the pending batch now (used at shutdown). */
+/* Commit the pending batch now and put every commit on disk, answering
+ * all of them (used at shutdown). */
 void ingest_flush(struct mootd *d);
+
+/* Once a second: checkpoint the WAL off the loop when it has grown. */
+void ingest_tick(struct mootd *d);
 
 #endif

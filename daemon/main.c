@@ -391,6 +391,7 @@ static void on_tick(uv_timer_t *t)
 	int64_t now = mootd_now();
 
 	session_sweep_idle(d);
+	ingest_tick(d);
 	if (now % FEED_LOG_EVERY_S == 0)
 		feed_log_state(d);
 	if (now - d->last_expire >= EXPIRE_EVERY_S) {

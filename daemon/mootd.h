@@ -50,6 +50,7 @@ struct mootd {
 	struct session *sessions;	/* doubly linked list of open sessions */
 	size_t nsessions;
 	struct ingest *ingest;		/* the article intake (ingest.c) */
+	int sync_on_loop;		/* no storage thread: ingest syncs on the loop (fuzzing) */
 	struct feed *feeds;		/* outgoing feeds (feed.c) */
 	struct auth *auth;		/* login failure tracking (auth.c) */
 	struct community *community;	/* rate limits (community.c) */

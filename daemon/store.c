@@ -30,10 +30,13 @@
  * called them (its statement is still running); other store calls are fine.
  */
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -193,6 +196,8 @@ enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SYNC_NORMAL,
+	ST_SYNC_FULL,
 	ST_GROUPS_EACH,
 	ST_GROUP_UPSERT,
 	ST_GROUP_SET_STATUS,
@@ -278,6 +283,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[ST_GROUPS_EACH] =
 		"SELECT id, name, description, status, low, high, count, created"
 		" FROM groups ORDER BY name",
@@ -456,6 +463,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct store {
 	sqlite3 *db;				/* the connection */
 	sqlite3_stmt *stmt[ST_COUNT];		/* prepared at open, indexed by enum stmt_id */
+	sqlite3 *ckpt;				/* a second connection, for checkpoints only */
+	int wal_fd;				/* the WAL file, for store_sync (-1: none) */
+	int wal_frames;				/* frames in the WAL after the last commit */
+	int nosync;				/* inside store_begin_nosync */
 };
 
 /* Log "store: what: errmsg" and return MOOT_ESTORE. */
@@ -602,6 +613,51 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+/* sqlite3_wal_hook: remember the WAL's size; checkpoints are store_checkpoint's. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *st = arg;
+
+	(void)db;
+	(void)name;
+	st->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/*
+ * Durability off the loop (DESIGN.md, The loop): an ingest commit may skip
+ * the WAL sync (store_commit_nosync) when its 2xx waits for store_sync, a
+ * plain fdatasync of the WAL file that another thread can run while the loop
+ * goes on.  Checkpoints move to that thread as well: the wal hook replaces
+ * the automatic checkpoint on the loop's connection, and store_checkpoint
+ * copies the WAL on a second connection with synchronous=FULL, which syncs
+ * the WAL before and the database after copying, so the WAL is only ever
+ * rewritten once everything in it is on disk.
+ */
+static int open_wal(struct store *st, const char *path, char *err, size_t errlen)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(st->db, "main"));
+
+	/* The migrations' read opened (and if need be created) the WAL file. */
+	st->wal_fd = wal ? open(wal, O_RDWR | O_CLOEXEC) : -1;
+	if (st->wal_fd < 0) {
+		snprintf(err, errlen, "open WAL of '%s': %s", path, wal ? strerror(errno) : "no name");
+		fprintf(stderr, "store: %s\n", err);
+		return MOOT_ESTORE;
+	}
+	if (sqlite3_open_v2(path, &st->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "open '%s' for checkpoints: %s", path,
+			 st->ckpt ? sqlite3_errmsg(st->ckpt) : "out of memory");
+		fprintf(stderr, "store: %s\n", err);
+		return MOOT_ESTORE;
+	}
+	sqlite3_busy_timeout(st->ckpt, STORE_BUSY_TIMEOUT);
+	if (exec(st->ckpt, "PRAGMA synchronous = FULL", "checkpoint pragmas", err, errlen) < 0)
+		return MOOT_ESTORE;
+	sqlite3_wal_hook(st->db, wal_hook, st);
+	return 0;
+}
+
 /*
  * Open (creating if needed) the database at path: pragmas, migrations, the
  * connection's temp table, then every statement.  0 with *out set, or
@@ -618,6 +674,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return MOOT_ESTORE;
 	}
+	st->wal_fd = -1;
 	rc = sqlite3_open_v2(path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -641,6 +698,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	if (migrate(st->db, err, errlen) < 0)
 		goto fail;
 	if (exec(st->db, TEMP_SCHEMA, "temp schema", err, errlen) < 0)
+		goto fail;
+	if (open_wal(st, path, err, errlen) < 0)
 		goto fail;
 	for (i = 0; i < ST_COUNT; i++) {
 		assert(stmt_sql[i] != NULL);
@@ -668,6 +727,10 @@ void store_close(struct store *st)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
+	if (st->ckpt && sqlite3_close(st->ckpt) != SQLITE_OK)
+		fprintf(stderr, "store: close: %s\n", sqlite3_errmsg(st->ckpt));
+	if (st->wal_fd >= 0)
+		close(st->wal_fd);
 	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
 		fprintf(stderr, "store: close: %s\n", sqlite3_errmsg(st->db));
 	free(st);
@@ -685,12 +748,73 @@ int store_commit(struct store *st)
 	return run(st, ST_COMMIT, "commit");
 }
 
+/* Back to synchronous=FULL after a store_begin_nosync transaction. */
+static void sync_full(struct store *st)
+{
+	if (st->nosync) {
+		st->nosync = 0;
+		run(st, ST_SYNC_FULL, "synchronous full");
+	}
+}
+
+/* As store_begin, for a transaction whose commit does not wait for the disk. */
+int store_begin_nosync(struct store *st)
+{
+	if (run(st, ST_SYNC_NORMAL, "synchronous normal") != 0)
+		return MOOT_ESTORE;
+	st->nosync = 1;
+	if (store_begin(st) != 0) {
+		sync_full(st);
+		return MOOT_ESTORE;
+	}
+	return 0;
+}
+
+/* Commit a store_begin_nosync transaction: in the WAL, not yet on disk. */
+int store_commit_nosync(struct store *st)
+{
+	int rc = store_commit(st);
+
+	if (rc == 0)
+		sync_full(st);
+	return rc;
+}
+
 /* Roll back the open transaction; nothing when none is open (SQLite may have rolled it back). */
 void store_rollback(struct store *st)
 {
-	if (sqlite3_get_autocommit(st->db))
-		return;
-	run(st, ST_ROLLBACK, "rollback");
+	if (!sqlite3_get_autocommit(st->db))
+		run(st, ST_ROLLBACK, "rollback");
+	sync_full(st);
+}
+
+/* Put every commit made so far on disk; callable from one other thread. */
+int store_sync(struct store *st)
+{
+	if (fdatasync(st->wal_fd) != 0) {
+		fprintf(stderr, "store: sync WAL: %s\n", strerror(errno));
+		return MOOT_ESTORE;
+	}
+	return 0;
+}
+
+/* A passive checkpoint on the second connection (see open_wal); from the
+ * same thread as store_sync.  0 or MOOT_ESTORE. */
+int store_checkpoint(struct store *st)
+{
+	int rc = sqlite3_wal_checkpoint_v2(st->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		fprintf(stderr, "store: checkpoint: %s\n", sqlite3_errmsg(st->ckpt));
+		return MOOT_ESTORE;
+	}
+	return 0;
+}
+
+/* Frames in the WAL after the loop connection's last commit. */
+int store_wal_frames(const struct store *st)
+{
+	return st->wal_frames;
 }
 
 /* ---- groups ---- */

@@ -23,10 +23,26 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 /* Finalize statements and close; accepts NULL. */
 void store_close(struct store *st);
 
-/* Transactions: one writer.  begin/commit/rollback nest not. */
+/* Transactions: one writer.  begin/commit/rollback nest not.  A commit is
+ * on disk when store_commit returns (synchronous=FULL). */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+
+/*
+ * Group commit off the loop: a transaction begun with store_begin_nosync
+ * commits into the WAL without waiting for the disk; it is durable once a
+ * store_sync that started after store_commit_nosync returned 0.  store_sync
+ * and store_checkpoint may run on one other thread while the loop goes on
+ * (they use their own descriptor and connection); the loop's connection
+ * never checkpoints by itself, so someone must call store_checkpoint when
+ * store_wal_frames grows.
+ */
+int store_begin_nosync(struct store *st);
+int store_commit_nosync(struct store *st);
+int store_sync(struct store *st);
+int store_checkpoint(struct store *st);
+int store_wal_frames(const struct store *st);
 
 /* ---- groups ---- */
 

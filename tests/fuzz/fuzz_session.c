@@ -231,6 +231,7 @@ static void world_up(void)
 		die("groups_sync");
 	if (auth_init(&D) != 0 || community_init(&D) != 0)
 		die("auth_init/community_init");
+	D.sync_on_loop = 1;	/* every answer within the input's loop turns */
 	if (ingest_init(&D) != 0)
 		die("ingest_init");
 }

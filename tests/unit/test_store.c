@@ -557,6 +557,54 @@ out:
 	fix_close(&f);
 }
 
+/*
+ * Commits without the sync (the ingest path with its storage thread):
+ * visible at once, durable after store_sync, rolled back cleanly; the WAL
+ * only grows until store_checkpoint copies it, after which the next commit
+ * starts it over; the store then behaves as before (FULL commits).
+ */
+static void store_nosync(void)
+{
+	struct fix f;
+	int64_t ids[6];
+	int n, frames;
+
+	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
+		goto out;
+	CHECK_INT(store_begin_nosync(f.st), 0);
+	for (n = 100; n < 1400; n++)
+		add(&f, n, 6000);
+	CHECK_INT(store_commit_nosync(f.st), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<1399@test>"), 1);
+	CHECK_INT(store_sync(f.st), 0);
+	frames = store_wal_frames(f.st);
+	CHECK(frames > 10);
+	/* a rolled-back nosync transaction leaves nothing */
+	CHECK_INT(store_begin_nosync(f.st), 0);
+	add(&f, 2000, 6000);
+	store_rollback(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<2000@test>"), 0);
+	/* no automatic checkpoint: the next commit appends to the WAL */
+	CHECK_INT(store_begin(f.st), 0);
+	add(&f, 2001, 6000);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK(store_wal_frames(f.st) > frames);
+	/* after a checkpoint the next commit starts the WAL over */
+	CHECK_INT(store_checkpoint(f.st), 0);
+	CHECK_INT(store_begin(f.st), 0);
+	add(&f, 2002, 6000);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK(store_wal_frames(f.st) < 10);
+	if (fix_reopen(&f) < 0)
+		goto out;
+	CHECK_INT(store_msgid_seen(f.st, "<100@test>"), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<1399@test>"), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<2002@test>"), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<2000@test>"), 0);
+out:
+	fix_close(&f);
+}
+
 /* Closing and opening again keeps groups, articles, numbering and history. */
 static void store_durable(void)
 {
@@ -1350,6 +1398,7 @@ void test_store(void)
 	RUN(store_articles);
 	RUN(store_transactions);
 	RUN(store_durable);
+	RUN(store_nosync);
 	RUN(store_newnews_since);
 	RUN(store_expire);
 	RUN(store_users);
