@@ -223,6 +223,11 @@ void session_write(struct session *s, const char *p, size_t n)
 	buf_append(sink(s), p, n);
 }
 
+struct buf *session_output(struct session *s)
+{
+	return sink(s);
+}
+
 void session_line(struct session *s, const char *fmt, ...)
 {
 	struct buf *b = sink(s);

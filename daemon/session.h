@@ -109,6 +109,10 @@ void session_reply(struct session *s, int code, const char *fmt, ...)
 /* Append raw bytes to the output (already in wire form). */
 void session_write(struct session *s, const char *p, size_t n);
 
+/* The buffer the next reply bytes go to, for a producer that appends whole
+ * lines itself (no dot-stuffing is done); valid until the next session call. */
+struct buf *session_output(struct session *s);
+
 /* Append a text line with dot-stuffing and CRLF (for multi-line bodies). */
 void session_line(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -16,6 +16,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +43,18 @@ struct tls_ctx {
 	int server;		/* 1 for a server context */
 };
 
-struct tls_conn {
-	SSL *ssl;		/* owns rbio and wbio */
-	BIO *rbio;		/* ciphertext from the network, read by SSL */
-	BIO *wbio;		/* ciphertext produced by SSL, to the network */
-};
-
 struct write_req {
 	uv_write_t req;		/* req.data points to the xport */
 	size_t len;		/* bytes in data */
+	size_t cap;		/* room in data */
 	char data[];		/* the bytes handed to uv_write */
+};
+
+struct tls_conn {
+	SSL *ssl;		/* owns rbio and wbio */
+	BIO *rbio;		/* ciphertext from the network, read by SSL */
+	BIO *wbio;		/* ciphertext produced by SSL: appended to out */
+	struct write_req *out;	/* the next write to the socket, being filled; or NULL */
 };
 
 /* Put OpenSSL's last error (or what) into err. */
@@ -363,6 +366,7 @@ static void on_close(uv_handle_t *h)
 
 	if (x->tls) {
 		SSL_free(x->tls->ssl);
+		free(x->tls->out);
 		free(x->tls);
 		x->tls = NULL;
 	}
@@ -416,7 +420,7 @@ static int raw_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 		memcpy(w->data + off, bufs[i].base, bufs[i].len);
 		off += bufs[i].len;
 	}
-	w->len = total;
+	w->len = w->cap = total;
 	w->req.data = x;
 	b = uv_buf_init(w->data, (unsigned int)total);
 	rc = uv_write(&w->req, (uv_stream_t *)&x->tcp, &b, 1, on_write);
@@ -428,34 +432,108 @@ static int raw_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 	return 0;
 }
 
-/* Move whatever ciphertext SSL produced to the socket: read straight out of
- * the BIO into the write request (BIO_reset would zero the whole buffer
- * each time, a measurable cost on every reply). */
+/*
+ * The write side of a TLS connection is a BIO of our own: every record SSL
+ * produces is appended to t->out, the write request that flush_wbio hands
+ * to the socket next.  Ciphertext is so copied once, by OpenSSL, instead of
+ * into a memory BIO and out of it again.  The method is made once per
+ * process and never freed: connections of a replaced tls_ctx still use it.
+ */
+#define OUT_MIN 4096	/* first size of a write request's data */
+
+/* Room for extra more bytes in t->out; 0 or MOOT_ENOMEM. */
+static int out_reserve(struct tls_conn *t, size_t extra)
+{
+	size_t len = t->out ? t->out->len : 0, cap = t->out ? t->out->cap : 0;
+	struct write_req *w;
+
+	if (cap - len >= extra)
+		return 0;
+	cap = cap ? cap : OUT_MIN;
+	while (cap - len < extra)
+		cap *= 2;
+	w = realloc(t->out, sizeof(*w) + cap);
+	if (w == NULL)
+		return MOOT_ENOMEM;
+	w->len = len;
+	w->cap = cap;
+	t->out = w;
+	return 0;
+}
+
+static int out_write(BIO *b, const char *data, int len)
+{
+	struct tls_conn *t = BIO_get_data(b);
+
+	BIO_clear_retry_flags(b);
+	if (len <= 0)
+		return 0;
+	if (out_reserve(t, (size_t)len) != 0)
+		return -1;
+	memcpy(t->out->data + t->out->len, data, (size_t)len);
+	t->out->len += (size_t)len;
+	return len;
+}
+
+static long out_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int out_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static BIO_METHOD *out_method;
+static pthread_once_t out_once = PTHREAD_ONCE_INIT;
+
+static void out_method_make(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "moot write");
+
+	if (m == NULL || !BIO_meth_set_write(m, out_write) || !BIO_meth_set_ctrl(m, out_ctrl) ||
+	    !BIO_meth_set_create(m, out_create)) {
+		BIO_meth_free(m);
+		return;
+	}
+	out_method = m;
+}
+
+/* A write BIO for t, or NULL. */
+static BIO *out_bio(struct tls_conn *t)
+{
+	BIO *b;
+
+	pthread_once(&out_once, out_method_make);
+	if (out_method == NULL || (b = BIO_new(out_method)) == NULL)
+		return NULL;
+	BIO_set_data(b, t);
+	return b;
+}
+
+/* Move whatever ciphertext SSL produced to the socket. */
 static int flush_wbio(struct xport *x)
 {
-	size_t n = BIO_ctrl_pending(x->tls->wbio);
-	struct write_req *w;
+	struct write_req *w = x->tls->out;
 	uv_buf_t b;
 	int rc;
 
-	if (n == 0)
+	if (w == NULL || w->len == 0)
 		return 0;
-	w = malloc(sizeof(*w) + n);
-	if (w == NULL)
-		return MOOT_ENOMEM;
-	if (BIO_read(x->tls->wbio, w->data, (int)n) != (int)n) {
-		free(w);
-		return MOOT_ETLS;
-	}
-	w->len = n;
+	x->tls->out = NULL;
 	w->req.data = x;
-	b = uv_buf_init(w->data, (unsigned int)n);
+	b = uv_buf_init(w->data, (unsigned int)w->len);
 	rc = uv_write(&w->req, (uv_stream_t *)&x->tcp, &b, 1, on_write);
 	if (rc < 0) {
 		free(w);
 		return rc;
 	}
-	x->write_pending += n;
+	x->write_pending += w->len;
 	return 0;
 }
 
@@ -478,6 +556,7 @@ static int tls_write_plain(struct xport *x, const char *p, size_t n)
 int xport_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 {
 	unsigned int i;
+	size_t total;
 	int rc;
 
 	if (x->closing)
@@ -491,6 +570,12 @@ int xport_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 				return MOOT_ENOMEM;
 		return 0;
 	}
+	/* Room for all the records at once: the plaintext plus each record's
+	 * header, tag and padding (at most 16 KiB of plaintext a record). */
+	for (i = 0, total = 0; i < n; i++)
+		total += bufs[i].len;
+	if (out_reserve(x->tls, total + (total / 16384 + 1) * 128) != 0)
+		return MOOT_ENOMEM;
 	for (i = 0; i < n; i++) {
 		rc = tls_write_plain(x, bufs[i].base, bufs[i].len);
 		if (rc != 0)
@@ -633,7 +718,7 @@ int xport_start_tls(struct xport *x, struct tls_ctx *ctx, int server, const char
 		return MOOT_ENOMEM;
 	t->ssl = SSL_new(ctx->ctx);
 	t->rbio = BIO_new(BIO_s_mem());
-	t->wbio = BIO_new(BIO_s_mem());
+	t->wbio = out_bio(t);
 	if (t->ssl == NULL || t->rbio == NULL || t->wbio == NULL) {
 		BIO_free(t->rbio);
 		BIO_free(t->wbio);
