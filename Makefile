@@ -73,6 +73,7 @@ UNIT_SRC = \
 	tests/unit/test_article.c \
 	tests/unit/test_tls.c \
 	tests/unit/test_store.c \
+	tests/unit/test_syncer.c \
 	tests/unit/test_config.c \
 	tests/unit/test_newsrc.c \
 	tests/unit/test_thread.c
@@ -97,7 +98,8 @@ $(BUILD)/mootd: $(DAEMON_OBJ) $(PROTO_OBJ)
 $(BUILD)/moot: $(CLIENT_OBJ) $(PROTO_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/config.o \
+$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/syncer.o \
+		$(BUILD)/daemon/config.o \
 		$(BUILD)/client/newsrc.o $(BUILD)/client/thread.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -464,10 +464,11 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		return;
 	}
 	buf_append(&f->in, data, len);
-	/* The queue rows settled by one read leave in one transaction: one
-	 * disk sync per batch of replies, not per article.  (Were it lost,
-	 * the articles would only be offered again and answered 438.) */
-	in_txn = store_begin(f->d->store) == 0;
+	/* The queue rows settled by one read leave in one transaction, which
+	 * does not wait for the disk: were it lost, the articles would only be
+	 * offered again and answered 438.  The next sync of anything makes it
+	 * durable. */
+	in_txn = store_begin_nosync(f->d->store) == 0;
 	while (f->conn == c && f->in.len) {
 		n = line_next(f->in.data, f->in.len, MAX_REPLY_LINE, &content);
 		if (n == 0)
@@ -481,7 +482,7 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		if (f->conn == c)
 			buf_consume(&f->in, (size_t)n);
 	}
-	if (in_txn && store_commit(f->d->store) != 0)
+	if (in_txn && store_commit_nosync(f->d->store) != 0)
 		store_rollback(f->d->store);
 }
 

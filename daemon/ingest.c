@@ -75,9 +75,18 @@ struct ingest {
 	struct batch *syncing;		/* committed, covered by the sync running now */
 	int checkpointing;		/* a checkpoint runs: commits wait, so the WAL restarts */
 	int checkpointed_at;		/* the WAL's size when the last checkpoint started */
+	int frames_at_tick;		/* the WAL's size at the last ingest_tick */
 };
 
-#define CHECKPOINT_FRAMES 1000	/* WAL pages that call for a checkpoint (SQLite's default) */
+/*
+ * Checkpoints: every CHECKPOINT_FRAMES new WAL pages (SQLite's default
+ * interval) one runs beside the commits.  Under steady load the WAL then
+ * never starts over, since pages keep arriving behind each checkpoint; so
+ * once it holds CHECKPOINT_HOLD_FRAMES pages, commits wait for one
+ * checkpoint, which only has the pages since the previous one left to copy.
+ */
+#define CHECKPOINT_FRAMES 1000
+#define CHECKPOINT_HOLD_FRAMES 4000
 
 static void pending_free(struct pending *p)
 {
@@ -731,9 +740,10 @@ static void complete_list(struct ingest *in, struct batch *b, int rc)
 /*
  * Give the storage thread its next job when it is free: a sync for the
  * batches committed since the last one, and a checkpoint once the WAL has
- * grown (commits wait for it, so that the WAL can start over).
+ * grown (see CHECKPOINT_FRAMES); force: checkpoint whatever is new, with
+ * commits held, so that the WAL starts over (ingest is idle).
  */
-static void kick(struct ingest *in)
+static void kick(struct ingest *in, int force)
 {
 	int jobs = 0, frames;
 
@@ -747,10 +757,12 @@ static void kick(struct ingest *in)
 		jobs |= SYNCER_SYNC;
 	}
 	frames = store_wal_frames(in->d->store);
-	/* The count changes with the next commit; until then one checkpoint is enough. */
-	if (frames >= CHECKPOINT_FRAMES && frames != in->checkpointed_at) {
+	if (frames < in->checkpointed_at)
+		in->checkpointed_at = 0;	/* the WAL started over */
+	if (frames >= in->checkpointed_at + CHECKPOINT_FRAMES ||
+	    (force && frames > in->checkpointed_at)) {
 		in->checkpointed_at = frames;
-		in->checkpointing = 1;
+		in->checkpointing = force || frames >= CHECKPOINT_HOLD_FRAMES;
 		jobs |= SYNCER_CHECKPOINT;
 	}
 	if (jobs)
@@ -775,7 +787,7 @@ static void on_synced(void *arg, int job, int rc)
 		if (in->n > 0)
 			uv_idle_start(&in->idle, on_idle);
 	}
-	kick(in);
+	kick(in, 0);
 }
 
 /* Commit the batch: one transaction, then (durable) every callback. */
@@ -859,7 +871,7 @@ static void commit_batch(struct ingest *in, int durable)
 	b->n = n;
 	*in->waiting_tail = b;
 	in->waiting_tail = &b->next;
-	kick(in);
+	kick(in, 0);
 }
 
 /* The next turn of the loop: commit what this one queued, unless a
@@ -981,6 +993,14 @@ void ingest_flush(struct mootd *d)
 
 void ingest_tick(struct mootd *d)
 {
-	if (d->ingest)
-		kick(d->ingest);
+	struct ingest *in = d->ingest;
+	int quiet;
+
+	if (in == NULL)
+		return;
+	/* Nothing committed for a whole tick: a good time to empty the WAL. */
+	quiet = in->n == 0 && in->waiting == NULL && in->syncing == NULL &&
+		store_wal_frames(d->store) == in->frames_at_tick;
+	in->frames_at_tick = store_wal_frames(d->store);
+	kick(in, quiet);
 }

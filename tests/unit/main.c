@@ -13,6 +13,7 @@ int main(void)
 	test_article();
 	test_tls();
 	test_store();
+	test_syncer();
 	test_config();
 	test_newsrc();
 	test_thread();
