@@ -1024,6 +1024,30 @@ static int emit_row(void *arg, const struct store_over *row)
 	return 0;
 }
 
+/* store_over_lines callback: "number TAB line CRLF" into *r->out. */
+static int emit_line(void *arg, int64_t number, const char *line, size_t len)
+{
+	struct rows *r = arg;
+	char nbuf[24];
+	const char *num = decimal(nbuf, number);
+	size_t nlen = strlen(num);
+	char *w;
+
+	r->last = number;
+	r->nrows++;
+	if (buf_reserve(r->out, nlen + 1 + len + 2) != 0) {
+		r->err = 1;
+		return 1;
+	}
+	w = r->out->data + r->out->len;
+	memcpy(w, num, nlen);
+	w[nlen] = '\t';
+	memcpy(w + nlen + 1, line, len);
+	memcpy(w + nlen + 1 + len, "\r\n", 3);	/* with the NUL */
+	r->out->len += nlen + 1 + len + 2;
+	return 0;
+}
+
 /*
  * One chunk of rows s->cont_next..s->cont_hi of the selected group into r.
  * Returns 1 when more remain, 0 when this was the last, < 0 on failure.
@@ -1033,8 +1057,12 @@ static int rows_chunk(struct session *s, struct rows *r)
 	int n;
 
 	assert(s->group != NULL);
-	n = store_over_range(s->d->store, s->group->id, s->cont_next, s->cont_hi, ROWS_CHUNK,
-			     rows_want_head(r), emit_row, r);
+	if (r->kind == ROWS_OVER)
+		n = store_over_lines(s->d->store, s->group->id, s->cont_next, s->cont_hi,
+				     ROWS_CHUNK, emit_line, r);
+	else
+		n = store_over_range(s->d->store, s->group->id, s->cont_next, s->cont_hi,
+				     ROWS_CHUNK, rows_want_head(r), emit_row, r);
 	if (n < 0 || r->err)
 		return MOOT_ESTORE;
 	if (n < ROWS_CHUNK || r->last >= s->cont_hi)

@@ -153,6 +153,15 @@ struct store_over {
 int store_over_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
 		     int want_head, int (*cb)(void *arg, const struct store_over *row), void *arg);
 
+/*
+ * The same range as ready overview lines (RFC 3977 §8.3.2): cb gets each
+ * number and the text that follows "number TAB" (no CRLF; a NUL follows it).
+ * Returns the number of rows passed to cb, or < 0; stops when cb returns
+ * non-zero.
+ */
+int store_over_lines(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
+		     int (*cb)(void *arg, int64_t number, const char *line, size_t len), void *arg);
+
 /* The overview row of one article by id (number 0). */
 int store_over_article(struct store *st, int64_t article_id, int want_head,
 		       int (*cb)(void *arg, const struct store_over *row), void *arg);

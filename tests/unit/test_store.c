@@ -605,6 +605,69 @@ out:
 	fix_close(&f);
 }
 
+/* store_over_lines callback: keep the lines, "number|line" each, in a buffer. */
+struct lines {
+	char text[1024];
+	size_t len;
+	int n;
+};
+
+static int line_cb(void *arg, int64_t number, const char *line, size_t len)
+{
+	struct lines *l = arg;
+	int w = snprintf(l->text + l->len, sizeof(l->text) - l->len, "%lld|%.*s\n",
+			 (long long)number, (int)len, line);
+
+	if (w > 0 && (size_t)w < sizeof(l->text) - l->len)
+		l->len += (size_t)w;
+	l->n++;
+	return 0;
+}
+
+/* Ready overview lines, kept by triggers: the form of OVER, its range,
+ * limit and order; a removed article's line goes too. */
+static void store_overview_lines(void)
+{
+	struct fix f;
+	struct lines l;
+	struct store_article a;
+	int64_t ids[6], id;
+
+	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
+		goto out;
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_over_lines(f.st, f.ga, 2, 3, 0, line_cb, &l), 2);
+	CHECK_STR(l.text,
+		  "2|subject 2\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<2@test>\t<1@test>"
+		  "\t102\t2\tXref: host a.test:1\n"
+		  "3|subject 3\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<3@test>\t<1@test>"
+		  "\t103\t3\tXref: host a.test:1\n");
+	/* empty fields stay empty; no Xref: without an xref */
+	memset(&a, 0, sizeof(a));
+	a.msgid = "<bare@test>";
+	a.from = a.subject = a.date = a.xref = "";
+	a.head = "Message-ID: <bare@test>\r\n";
+	a.head_len = strlen(a.head);
+	a.bytes = 40;
+	CHECK_INT(store_article_add(f.st, &a, &id), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 6, id), 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_over_lines(f.st, f.ga, 5, 100, 0, line_cb, &l), 2);
+	CHECK_STR(l.text, "5|subject 5\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<5@test>"
+			  "\t<1@test>\t105\t5\tXref: host a.test:1\n6|\t\t\t<bare@test>\t\t40\t0\t\n");
+	/* a cancelled article's line goes with it */
+	CHECK_INT(store_article_remove(f.st, id, 7000, NULL, NULL), 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_over_lines(f.st, f.ga, 5, 100, 0, line_cb, &l), 1);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_over_lines(f.st, f.ga, 1, 100, 3, line_cb, &l), 3);	/* limit */
+	CHECK_INT(l.n, 3);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_over_lines(f.st, f.gb, 2, 100, 0, line_cb, &l), 0);
+out:
+	fix_close(&f);
+}
+
 /* Closing and opening again keeps groups, articles, numbering and history. */
 static void store_durable(void)
 {
@@ -1394,6 +1457,7 @@ void test_store(void)
 	RUN(store_open_fails);
 	RUN(store_groups);
 	RUN(store_overview);
+	RUN(store_overview_lines);
 	RUN(store_numbers);
 	RUN(store_articles);
 	RUN(store_transactions);
