@@ -6,9 +6,12 @@
  * §3.5 and §3.6: Path, Message-ID, Date, Injection-Date, our Xref), reserves
  * its numbers and queues it.  Every article queued during one turn of the
  * loop is written in one transaction by the idle callback at the start of
- * the next turn (group commit); only after that transaction committed
- * (synchronous=FULL) does each article's callback run, which sends the 2xx.
- * So a 240/239/235 always means the article survives kill -9 and power loss.
+ * the next turn (group commit).  The transaction goes into the WAL without
+ * waiting for the disk; the storage thread (syncer.c) then fdatasyncs the
+ * WAL, and only when that sync is reported does each article's callback
+ * run, which sends the 2xx.  So a 240/239/235 always means the article
+ * survives kill -9 and power loss.  Without the thread the commit itself
+ * waits for the disk (synchronous=FULL).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -61,6 +64,7 @@ struct pending {
 struct batch {
 	struct pending **p;
 	size_t n;
+	uint64_t gen;			/* the commit's generation (syncer_sync) */
 	struct batch *next;
 };
 
@@ -70,10 +74,11 @@ struct ingest {
 	size_t n, cap;
 	uv_idle_t idle;			/* runs the commit at the next turn */
 	struct syncer *syncer;		/* the storage thread; NULL: commits sync on the loop */
-	struct batch *waiting;		/* committed, their sync not yet asked (oldest first) */
+	struct batch *waiting;		/* committed, not yet on disk (oldest first) */
 	struct batch **waiting_tail;
-	struct batch *syncing;		/* committed, covered by the sync running now */
-	int checkpointing;		/* a checkpoint runs: commits wait, so the WAL restarts */
+	uint64_t gen;			/* generation of the last commit */
+	int checkpoint_running;		/* asked for and not yet reported */
+	int checkpointing;		/* that checkpoint holds commits, so the WAL restarts */
 	int checkpointed_at;		/* the WAL's size when the last checkpoint started */
 	int frames_at_tick;		/* the WAL's size at the last ingest_tick */
 };
@@ -738,54 +743,54 @@ static void complete_list(struct ingest *in, struct batch *b, int rc)
 }
 
 /*
- * Give the storage thread its next job when it is free: a sync for the
- * batches committed since the last one, and a checkpoint once the WAL has
- * grown (see CHECKPOINT_FRAMES); force: checkpoint whatever is new, with
- * commits held, so that the WAL starts over (ingest is idle).
+ * Ask the storage thread for a checkpoint once the WAL has grown (see
+ * CHECKPOINT_FRAMES); force: checkpoint whatever is new, with commits held,
+ * so that the WAL starts over (ingest is idle).
  */
 static void kick(struct ingest *in, int force)
 {
-	int jobs = 0, frames;
+	int frames;
 
-	if (in->syncer == NULL || syncer_busy(in->syncer))
+	if (in->syncer == NULL || in->checkpoint_running)
 		return;
-	if (in->waiting != NULL) {
-		assert(in->syncing == NULL);
-		in->syncing = in->waiting;
-		in->waiting = NULL;
-		in->waiting_tail = &in->waiting;
-		jobs |= SYNCER_SYNC;
-	}
 	frames = store_wal_frames(in->d->store);
 	if (frames < in->checkpointed_at)
 		in->checkpointed_at = 0;	/* the WAL started over */
 	if (frames >= in->checkpointed_at + CHECKPOINT_FRAMES ||
 	    (force && frames > in->checkpointed_at)) {
 		in->checkpointed_at = frames;
+		in->checkpoint_running = 1;
 		in->checkpointing = force || frames >= CHECKPOINT_HOLD_FRAMES;
-		jobs |= SYNCER_CHECKPOINT;
+		syncer_checkpoint(in->syncer);
 	}
-	if (jobs)
-		syncer_run(in->syncer, jobs);
 }
 
 static void on_idle(uv_idle_t *h);
 
-/* syncer_cb: a sync made the syncing batches durable, or a checkpoint ended. */
-static void on_synced(void *arg, int job, int rc)
+/* syncer_cb: commits up to gen are durable (or their sync failed), or the
+ * checkpoint ended. */
+static void on_synced(void *arg, int job, uint64_t gen, int rc)
 {
 	struct ingest *in = arg;
 
 	if (job == SYNCER_SYNC) {
-		struct batch *b = in->syncing;
-		in->syncing = NULL;
 		if (rc != 0)
-			log_err("ingest: the WAL could not be synced: answering its articles 436/431");
-		complete_list(in, b, rc);
+			log_err("ingest: the WAL could not be synced: answering its articles as failed");
+		while (in->waiting != NULL && in->waiting->gen <= gen) {
+			struct batch *b = in->waiting;
+			in->waiting = b->next;
+			if (in->waiting == NULL)
+				in->waiting_tail = &in->waiting;
+			complete(in, b->p, b->n, rc);
+			free(b);
+		}
 	} else {
-		in->checkpointing = 0;
-		if (in->n > 0)
-			uv_idle_start(&in->idle, on_idle);
+		in->checkpoint_running = 0;
+		if (in->checkpointing) {
+			in->checkpointing = 0;
+			if (in->n > 0)
+				uv_idle_start(&in->idle, on_idle);
+		}
 	}
 	kick(in, 0);
 }
@@ -869,8 +874,10 @@ static void commit_batch(struct ingest *in, int durable)
 	}
 	b->p = batch;
 	b->n = n;
+	b->gen = ++in->gen;
 	*in->waiting_tail = b;
 	in->waiting_tail = &b->next;
+	syncer_sync(in->syncer, b->gen);
 	kick(in, 0);
 }
 
@@ -895,16 +902,15 @@ static void on_idle(uv_idle_t *h)
  */
 static void flush_all(struct ingest *in)
 {
-	struct batch *syncing = in->syncing, *waiting = in->waiting;
+	struct batch *waiting = in->waiting;
 	int rc = 0;
 
-	in->syncing = in->waiting = NULL;
+	in->waiting = NULL;
 	in->waiting_tail = &in->waiting;
 	if (in->n > 0)
 		commit_batch(in, 1);
-	if (syncing != NULL || waiting != NULL)
+	if (waiting != NULL)
 		rc = store_sync(in->d->store);
-	complete_list(in, syncing, rc);
 	complete_list(in, waiting, rc);
 }
 
@@ -949,14 +955,13 @@ void ingest_free(struct mootd *d)
 /* Is msgid in a committed batch whose sync has not been reported? */
 static int unsynced(struct ingest *in, const char *msgid)
 {
-	struct batch *lists[2] = { in->syncing, in->waiting }, *b;
-	size_t i, k;
+	struct batch *b;
+	size_t i;
 
-	for (k = 0; k < 2; k++)
-		for (b = lists[k]; b; b = b->next)
-			for (i = 0; i < b->n; i++)
-				if (strcmp(b->p[i]->msgid, msgid) == 0)
-					return 1;
+	for (b = in->waiting; b; b = b->next)
+		for (i = 0; i < b->n; i++)
+			if (strcmp(b->p[i]->msgid, msgid) == 0)
+				return 1;
 	return 0;
 }
 
@@ -968,21 +973,18 @@ int ingest_pending(struct mootd *d, const char *msgid)
 void ingest_forget(struct mootd *d, void *arg)
 {
 	struct ingest *in = d->ingest;
-	struct batch *lists[2], *b;
-	size_t i, k;
+	struct batch *b;
+	size_t i;
 
 	if (in == NULL)
 		return;
 	for (i = 0; i < in->n; i++)
 		if (in->batch[i]->arg == arg)
 			in->batch[i]->cb = NULL;
-	lists[0] = in->syncing;
-	lists[1] = in->waiting;
-	for (k = 0; k < 2; k++)
-		for (b = lists[k]; b; b = b->next)
-			for (i = 0; i < b->n; i++)
-				if (b->p[i]->arg == arg)
-					b->p[i]->cb = NULL;
+	for (b = in->waiting; b; b = b->next)
+		for (i = 0; i < b->n; i++)
+			if (b->p[i]->arg == arg)
+				b->p[i]->cb = NULL;
 }
 
 void ingest_flush(struct mootd *d)
@@ -999,7 +1001,7 @@ void ingest_tick(struct mootd *d)
 	if (in == NULL)
 		return;
 	/* Nothing committed for a whole tick: a good time to empty the WAL. */
-	quiet = in->n == 0 && in->waiting == NULL && in->syncing == NULL &&
+	quiet = in->n == 0 && in->waiting == NULL &&
 		store_wal_frames(d->store) == in->frames_at_tick;
 	in->frames_at_tick = store_wal_frames(d->store);
 	kick(in, quiet);

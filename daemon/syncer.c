@@ -2,17 +2,18 @@
  * syncer.c: one storage thread beside the event loop.
  *
  * The loop commits each batch of ingested articles into SQLite's WAL without
- * waiting for the disk (store_commit_nosync) and asks this thread for an
- * fdatasync of the WAL; the 2xx replies of the batch go out when the sync is
- * reported back.  While the disk works, the loop keeps reading, parsing and
- * committing the next batch, whose sync follows.  Checkpoints, which copy the
- * WAL into the database and sync it, run here too.
+ * waiting for the disk (store_commit_nosync), numbers the commit and calls
+ * syncer_sync; the 2xx replies of the batch go out when a sync covering that
+ * number is reported.  The thread syncs while announced commits are not yet
+ * covered: a sync takes every commit made before it started, and commits
+ * that arrive during it get the next one straight away, without waiting for
+ * the loop.  Checkpoints, which copy the WAL into the database, run here too,
+ * when no sync is owed.
  *
  * The thread and the loop share only the fields under mu.  The thread never
  * touches loop state: it reports through async, whose callback runs on the
  * loop and calls the owner's cb.
  */
-#include <assert.h>
 #include <stdlib.h>
 
 #include "../proto/moot.h"
@@ -21,76 +22,78 @@
 
 struct syncer {
 	struct store *st;	/* not owned */
-	syncer_cb cb;		/* completions, on the loop */
+	syncer_cb cb;		/* reports, on the loop */
 	void *arg;
-	int busy;		/* loop only: jobs asked and not yet reported */
+	uint64_t reported;	/* loop only: the generation last reported synced */
 	uv_thread_t thread;
 	uv_async_t async;	/* thread -> loop: something finished */
 	uv_mutex_t mu;		/* guards the fields below */
-	uv_cond_t cv;		/* loop -> thread: a request or stop */
-	int want;		/* jobs asked and not yet taken by the thread */
-	int done;		/* jobs finished and not yet reported */
-	int rc_sync, rc_ckpt;	/* their results */
-	int stop;		/* the thread should exit once want is done */
+	uv_cond_t cv;		/* loop -> thread: work or stop */
+	uint64_t committed;	/* the newest generation announced */
+	uint64_t synced;	/* the newest generation on disk */
+	int rc_sync;		/* a sync failed since the last report */
+	int ckpt_wanted;	/* a checkpoint was asked for */
+	int ckpt_done;		/* it ended, not yet reported */
+	int rc_ckpt;
+	int stop;		/* exit once nothing is owed */
 };
-
-/* Record a finished job and wake the loop. */
-static void finish(struct syncer *s, int job, int rc)
-{
-	uv_mutex_lock(&s->mu);
-	if (job == SYNCER_SYNC)
-		s->rc_sync = rc;
-	else
-		s->rc_ckpt = rc;
-	s->done |= job;
-	uv_mutex_unlock(&s->mu);
-	uv_async_send(&s->async);
-}
 
 static void worker(void *arg)
 {
 	struct syncer *s = arg;
-	int jobs;
+	uint64_t target;
+	int rc;
 
 	uv_mutex_lock(&s->mu);
 	for (;;) {
-		while (s->want == 0 && !s->stop)
+		while (s->committed == s->synced && !s->ckpt_wanted && !s->stop)
 			uv_cond_wait(&s->cv, &s->mu);
-		if (s->want == 0)
-			break;	/* asked to stop, nothing left to do */
-		jobs = s->want;
-		s->want = 0;
-		uv_mutex_unlock(&s->mu);
-		if (jobs & SYNCER_SYNC)
-			finish(s, SYNCER_SYNC, store_sync(s->st));
-		if (jobs & SYNCER_CHECKPOINT)
-			finish(s, SYNCER_CHECKPOINT, store_checkpoint(s->st));
-		uv_mutex_lock(&s->mu);
+		if (s->committed != s->synced) {
+			/* Everything announced so far is in the WAL file: one
+			 * fdatasync covers it all. */
+			target = s->committed;
+			uv_mutex_unlock(&s->mu);
+			rc = store_sync(s->st);
+			uv_mutex_lock(&s->mu);
+			s->synced = target;
+			if (rc != 0)
+				s->rc_sync = rc;
+		} else if (s->ckpt_wanted) {
+			s->ckpt_wanted = 0;
+			uv_mutex_unlock(&s->mu);
+			rc = store_checkpoint(s->st);
+			uv_mutex_lock(&s->mu);
+			s->ckpt_done = 1;
+			s->rc_ckpt = rc;
+		} else {
+			break;	/* stop, nothing owed */
+		}
+		uv_async_send(&s->async);
 	}
 	uv_mutex_unlock(&s->mu);
 }
 
-/* On the loop: report what finished, the sync before the checkpoint.  A bit
- * leaves busy before its callback, so the callback may run the next request. */
+/* On the loop: report the newest sync, then a finished checkpoint. */
 static void on_async(uv_async_t *h)
 {
 	struct syncer *s = h->data;
-	int done, rc_sync, rc_ckpt;
+	uint64_t synced;
+	int rc_sync, ckpt_done, rc_ckpt;
 
 	uv_mutex_lock(&s->mu);
-	done = s->done;
+	synced = s->synced;
 	rc_sync = s->rc_sync;
+	ckpt_done = s->ckpt_done;
 	rc_ckpt = s->rc_ckpt;
-	s->done = 0;
+	s->rc_sync = 0;
+	s->ckpt_done = 0;
 	uv_mutex_unlock(&s->mu);
-	if (done & SYNCER_SYNC) {
-		s->busy &= ~SYNCER_SYNC;
-		s->cb(s->arg, SYNCER_SYNC, rc_sync);
+	if (synced != s->reported || rc_sync != 0) {
+		s->reported = synced;
+		s->cb(s->arg, SYNCER_SYNC, synced, rc_sync);
 	}
-	if (done & SYNCER_CHECKPOINT) {
-		s->busy &= ~SYNCER_CHECKPOINT;
-		s->cb(s->arg, SYNCER_CHECKPOINT, rc_ckpt);
-	}
+	if (ckpt_done)
+		s->cb(s->arg, SYNCER_CHECKPOINT, 0, rc_ckpt);
 }
 
 static void on_closed(uv_handle_t *h)
@@ -123,14 +126,13 @@ int syncer_new(uv_loop_t *loop, struct store *st, syncer_cb cb, void *arg, struc
 	/* Not a reason to keep the loop running: at shutdown ingest_flush
 	 * answers everything without the thread. */
 	uv_unref((uv_handle_t *)&s->async);
-	if ((rc = uv_thread_create(&s->thread, worker, s)) != 0)
-		goto fail_thread;
+	if ((rc = uv_thread_create(&s->thread, worker, s)) != 0) {
+		/* The close callback destroys the rest and frees it. */
+		uv_close((uv_handle_t *)&s->async, on_closed);
+		return rc;
+	}
 	*out = s;
 	return 0;
-fail_thread:
-	/* The handle is closed and the struct freed by the close callback. */
-	uv_close((uv_handle_t *)&s->async, on_closed);
-	return rc;
 fail_async:
 	uv_cond_destroy(&s->cv);
 fail_cv:
@@ -140,17 +142,19 @@ fail_mu:
 	return rc;
 }
 
-int syncer_busy(const struct syncer *s)
+void syncer_sync(struct syncer *s, uint64_t gen)
 {
-	return s->busy != 0;
+	uv_mutex_lock(&s->mu);
+	if (gen > s->committed)
+		s->committed = gen;
+	uv_cond_signal(&s->cv);
+	uv_mutex_unlock(&s->mu);
 }
 
-void syncer_run(struct syncer *s, int jobs)
+void syncer_checkpoint(struct syncer *s)
 {
-	assert(s->busy == 0 && jobs != 0);
-	s->busy = jobs;
 	uv_mutex_lock(&s->mu);
-	s->want = jobs;
+	s->ckpt_wanted = 1;
 	uv_cond_signal(&s->cv);
 	uv_mutex_unlock(&s->mu);
 }

@@ -1,8 +1,8 @@
 /*
  * test_syncer.c: the storage thread (daemon/syncer.c) on a real store and a
- * real libuv loop: a sync and a checkpoint asked together are reported in
- * that order, each on the loop, with busy set until the last; the commits
- * made before the request are then durable and the WAL starts over; the
+ * real libuv loop: announced commits are reported synced up to the newest
+ * generation, a checkpoint empties the WAL so that it starts over, a sync
+ * owed is reported before a checkpoint asked at the same time, and the
  * thread stops and the loop closes cleanly.
  */
 #include <stdint.h>
@@ -19,23 +19,33 @@
 #include "../../daemon/syncer.h"
 
 struct seen {
-	struct syncer *s;
 	int jobs[4];		/* the order of the reports */
+	uint64_t gens[4];
 	int rcs[4];
-	int busy_at[4];		/* syncer_busy() inside each report */
 	int n;
 };
 
-static void on_report(void *arg, int job, int rc)
+static void on_report(void *arg, int job, uint64_t gen, int rc)
 {
 	struct seen *sn = arg;
 
 	if (sn->n < 4) {
 		sn->jobs[sn->n] = job;
+		sn->gens[sn->n] = gen;
 		sn->rcs[sn->n] = rc;
-		sn->busy_at[sn->n] = syncer_busy(sn->s);
 	}
 	sn->n++;
+}
+
+/* Turn the loop until n reports came (or about 5 s passed). */
+static void wait_reports(uv_loop_t *loop, struct seen *sn, int n)
+{
+	int i;
+
+	for (i = 0; i < 5000 && sn->n < n; i++) {
+		uv_run(loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
 }
 
 /* Many small articles in one transaction that does not wait for the disk. */
@@ -76,10 +86,10 @@ static void syncer_sync_then_checkpoint(void)
 {
 	char dir[] = "/tmp/syncerXXXXXX", path[64], err[256];
 	struct store *st = NULL;
+	struct syncer *sy = NULL;
 	struct seen sn;
 	uv_loop_t loop;
 	uv_timer_t alive;	/* keeps the loop polling: the syncer's handle does not */
-	int i;
 
 	memset(&sn, 0, sizeof(sn));
 	CHECK(mkdtemp(dir) != NULL);
@@ -90,38 +100,42 @@ static void syncer_sync_then_checkpoint(void)
 	CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
 	if (st == NULL)
 		goto out;
-	CHECK_INT(fill(st, 0, 3000), 0);
-	CHECK(store_wal_frames(st) > 100);
-	CHECK_INT(syncer_new(&loop, st, on_report, &sn, &sn.s), 0);
-	if (sn.s == NULL)
+	CHECK_INT(syncer_new(&loop, st, on_report, &sn, &sy), 0);
+	if (sy == NULL)
 		goto out;
-	CHECK_INT(syncer_busy(sn.s), 0);
-	syncer_run(sn.s, SYNCER_SYNC | SYNCER_CHECKPOINT);
-	CHECK_INT(syncer_busy(sn.s), 1);
-	/* Turn the loop until both reports came. */
-	for (i = 0; i < 5000 && sn.n < 2; i++) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(1000);
-	}
-	CHECK_INT(sn.n, 2);
-	CHECK_INT(sn.jobs[0], SYNCER_SYNC);
+	/* Two commits announced before the thread reports: one or two syncs
+	 * cover them, the last report names the newest generation. */
+	CHECK_INT(fill(st, 0, 1500), 0);
+	syncer_sync(sy, 1);
+	CHECK_INT(fill(st, 1500, 3000), 0);
+	syncer_sync(sy, 2);
+	CHECK(store_wal_frames(st) > 100);
+	wait_reports(&loop, &sn, 1);
+	if (sn.n == 1 && sn.gens[0] == 1)
+		wait_reports(&loop, &sn, 2);
+	CHECK(sn.n >= 1 && sn.n <= 2);
+	CHECK_INT(sn.jobs[sn.n - 1], SYNCER_SYNC);
+	CHECK_INT(sn.gens[sn.n - 1], 2);
+	CHECK_INT(sn.rcs[sn.n - 1], 0);
+	/* A checkpoint copies everything: the next commit starts the WAL over. */
+	sn.n = 0;
+	syncer_checkpoint(sy);
+	wait_reports(&loop, &sn, 1);
+	CHECK_INT(sn.n, 1);
+	CHECK_INT(sn.jobs[0], SYNCER_CHECKPOINT);
 	CHECK_INT(sn.rcs[0], 0);
-	CHECK_INT(sn.busy_at[0], 1);	/* the checkpoint is still to come */
-	CHECK_INT(sn.jobs[1], SYNCER_CHECKPOINT);
-	CHECK_INT(sn.rcs[1], 0);
-	CHECK_INT(sn.busy_at[1], 0);
-	/* Everything was copied: the next commit starts the WAL over. */
 	CHECK_INT(fill(st, 3000, 3001), 0);
 	CHECK(store_wal_frames(st) < 10);
-	/* A sync alone, then stop with nothing running. */
-	syncer_run(sn.s, SYNCER_SYNC);
-	for (i = 0; i < 5000 && sn.n < 3; i++) {
-		uv_run(&loop, UV_RUN_NOWAIT);
-		usleep(1000);
-	}
-	CHECK_INT(sn.n, 3);
-	CHECK_INT(sn.jobs[2], SYNCER_SYNC);
-	syncer_free(sn.s);
+	/* A sync asked together with a checkpoint is reported first. */
+	sn.n = 0;
+	syncer_sync(sy, 3);
+	syncer_checkpoint(sy);
+	wait_reports(&loop, &sn, 2);
+	CHECK_INT(sn.n, 2);
+	CHECK_INT(sn.jobs[0], SYNCER_SYNC);
+	CHECK_INT(sn.gens[0], 3);
+	CHECK_INT(sn.jobs[1], SYNCER_CHECKPOINT);
+	syncer_free(sy);
 out:
 	uv_close((uv_handle_t *)&alive, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);	/* close callbacks: the syncer is freed */
