@@ -32,10 +32,12 @@ void ingest_free(struct mootd *d);
  * Take an article in wire form (without the "." line).  peer names the
  * configured peer it came from (INGEST_PEER; its accept wildmat applies), NULL
  * for a POST; offered is the message-id the peer announced (IHAVE/TAKETHIS),
- * which the article's Message-ID must match.  Checks it now; on a problem returns MOOT_EPROTO (malformed, *why
- * says what), MOOT_EEXIST (duplicate), MOOT_ENOTFOUND (no such or no wanted
- * group) or MOOT_EINVAL (posting not allowed, or a Path loop), and cb is
- * never called.  Otherwise returns 0 and cb runs once after the batch commits.
+ * which the article's Message-ID must match.  Checks it now; on a problem
+ * returns MOOT_EPROTO (malformed, *why says what), MOOT_EEXIST (a duplicate
+ * of one queued now), MOOT_ENOTFOUND (no such or no wanted group) or
+ * MOOT_EINVAL (posting not allowed, or a Path loop), and cb is never called.
+ * Otherwise returns 0 and cb runs once after the batch commits and is on
+ * disk; a duplicate of a stored article is found then (status MOOT_EEXIST).
  * Takes ownership of art's memory (art is left empty).
  */
 int ingest_article(struct mootd *d, int source, const char *peer, const char *offered,

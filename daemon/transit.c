@@ -89,8 +89,9 @@ void transit_check(struct session *s, struct command *cmd)
 		return;
 	}
 	rc = have(s, id);
-	/* Still waiting for its commit: ask the peer to try later (RFC 4644 §2.4). */
-	if (rc < 0 || (rc == 0 && ingest_pending(s->d, id)))
+	/* Still waiting for its commit or its sync to disk: ask the peer to try
+	 * later (RFC 4644 §2.4); "have it" only once it is durable. */
+	if (rc < 0 || ingest_pending(s->d, id))
 		session_reply(s, 431, "%s", id);
 	else if (rc > 0)
 		session_reply(s, 438, "%s", id);
@@ -211,7 +212,7 @@ void transit_ihave(struct session *s, struct command *cmd)
 		return;
 	}
 	rc = have(s, id);
-	if (rc == 0 && ingest_pending(s->d, id))
+	if (rc >= 0 && ingest_pending(s->d, id))
 		rc = -1;
 	if (rc != 0) {
 		session_reply(s, rc > 0 ? 435 : 436, rc > 0 ? "Duplicate" : "Try again later");
