@@ -868,6 +868,21 @@ static int load_group(struct ctx *c, yaml_node_t *e, const char *ep, struct conf
 }
 
 /* Read the groups list (node at "groups", NULL when absent: no groups). */
+/*
+ * Check that node (at path) is a sequence of at most max entries and put
+ * their number in *n; 0 or the error of fail_at.
+ */
+static int list_len(struct ctx *c, const yaml_node_t *node, const char *path, int max, size_t *n)
+{
+	*n = 0;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail_at(c, node, path, "expected a list");
+	*n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (*n > (size_t)max)
+		return fail_at(c, node, path, "more than %d entries", max);
+	return 0;
+}
+
 static int load_groups(struct ctx *c, yaml_node_t *node)
 {
 	struct config *cfg = c->cfg;
@@ -877,13 +892,8 @@ static int load_groups(struct ctx *c, yaml_node_t *node)
 
 	if (node == NULL)
 		return 0;
-	if (node->type != YAML_SEQUENCE_NODE)
-		return fail_at(c, node, "groups", "expected a list");
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n == 0)
-		return 0;
-	if (n > CONFIG_MAX_GROUPS)
-		return fail_at(c, node, "groups", "more than %d entries", CONFIG_MAX_GROUPS);
+	if ((rc = list_len(c, node, "groups", CONFIG_MAX_GROUPS, &n)) < 0 || n == 0)
+		return rc;
 	cfg->groups = calloc(n, sizeof(*cfg->groups));
 	if (cfg->groups == NULL)
 		return fail_nomem(c);
@@ -1153,13 +1163,8 @@ static int load_peers(struct ctx *c, yaml_node_t *node)
 
 	if (node == NULL)
 		return 0;
-	if (node->type != YAML_SEQUENCE_NODE)
-		return fail_at(c, node, "peers", "expected a list");
-	n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (n == 0)
-		return 0;
-	if (n > CONFIG_MAX_PEERS)
-		return fail_at(c, node, "peers", "more than %d entries", CONFIG_MAX_PEERS);
+	if ((rc = list_len(c, node, "peers", CONFIG_MAX_PEERS, &n)) < 0 || n == 0)
+		return rc;
 	cfg->peers = calloc(n, sizeof(*cfg->peers));
 	if (cfg->peers == NULL)
 		return fail_nomem(c);
@@ -1176,20 +1181,6 @@ static int load_peers(struct ctx *c, yaml_node_t *node)
 	return 0;
 }
 
-/*
- * Check that list node (at path) is a sequence of at most CONFIG_MAX_ROLES
- * entries and put their number in *n.
- */
-static int role_list(struct ctx *c, const yaml_node_t *node, const char *path, size_t *n)
-{
-	if (node->type != YAML_SEQUENCE_NODE)
-		return fail_at(c, node, path, "expected a list");
-	*n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-	if (*n > CONFIG_MAX_ROLES)
-		return fail_at(c, node, path, "more than %d entries", CONFIG_MAX_ROLES);
-	return 0;
-}
-
 /* Read roles.admins (node at path): a list of unique user names. */
 static int load_admins(struct ctx *c, yaml_node_t *node, const char *path)
 {
@@ -1198,7 +1189,7 @@ static int load_admins(struct ctx *c, yaml_node_t *node, const char *path)
 	size_t n, i;
 	int rc;
 
-	if ((rc = role_list(c, node, path, &n)) < 0 || n == 0)
+	if ((rc = list_len(c, node, path, CONFIG_MAX_ROLES, &n)) < 0 || n == 0)
 		return rc;
 	cfg->admins = calloc(n, sizeof(*cfg->admins));
 	if (cfg->admins == NULL)
@@ -1230,7 +1221,7 @@ static int load_moderators(struct ctx *c, yaml_node_t *node, const char *path)
 	size_t n, i;
 	int rc;
 
-	if ((rc = role_list(c, node, path, &n)) < 0 || n == 0)
+	if ((rc = list_len(c, node, path, CONFIG_MAX_ROLES, &n)) < 0 || n == 0)
 		return rc;
 	cfg->moderators = calloc(n, sizeof(*cfg->moderators));
 	if (cfg->moderators == NULL)
