@@ -956,49 +956,7 @@ static char *decimal(char tmp[24], int64_t v)
 	return p;
 }
 
-/*
- * One overview line (RFC 3977 §8.3.2, §8.4: the fields of LIST
- * OVERVIEW.FMT), built by hand: it is the hottest loop of OVER.
- */
-static int overview_line(struct buf *out, const struct store_over *row)
-{
-	char nbuf[24], bbuf[24], lbuf[24];
-	const char *f[10];
-	size_t len[10], total = 0;
-	char *w;
-	int i;
-
-	f[0] = decimal(nbuf, row->number);
-	f[1] = row->subject ? row->subject : "";
-	f[2] = row->from ? row->from : "";
-	f[3] = row->date ? row->date : "";
-	f[4] = row->msgid ? row->msgid : "";
-	f[5] = row->refs ? row->refs : "";
-	f[6] = decimal(bbuf, row->bytes);
-	f[7] = decimal(lbuf, row->lines);
-	f[8] = row->xref && row->xref[0] ? "Xref: " : "";
-	f[9] = row->xref ? row->xref : "";
-	for (i = 0; i < 10; i++) {
-		len[i] = strlen(f[i]);
-		total += len[i];
-	}
-	if (buf_reserve(out, total + 8 + 2) != 0)	/* 8 tabs, CRLF */
-		return MOOT_ENOMEM;
-	w = out->data + out->len;
-	for (i = 0; i < 10; i++) {
-		memcpy(w, f[i], len[i]);
-		w += len[i];
-		if (i < 8)
-			*w++ = '\t';
-	}
-	*w++ = '\r';
-	*w++ = '\n';
-	out->len = (size_t)(w - out->data);
-	out->data[out->len] = '\0';
-	return 0;
-}
-
-/* store_over_range/store_over_article callback: one row into *r->out. */
+/* store_over_range/store_over_article callback (HDR, XHDR, XPAT): one row into *r->out. */
 static int emit_row(void *arg, const struct store_over *row)
 {
 	struct rows *r = arg;
@@ -1007,11 +965,6 @@ static int emit_row(void *arg, const struct store_over *row)
 
 	r->last = row->number;
 	r->nrows++;
-	if (r->kind == ROWS_OVER) {
-		if (overview_line(r->out, row) != 0)
-			r->err = 1;
-		return 0;
-	}
 	value = field_value(r, row);
 	if (r->pattern && !wildmat_match(r->pattern, value))
 		return 0;
@@ -1024,7 +977,9 @@ static int emit_row(void *arg, const struct store_over *row)
 	return 0;
 }
 
-/* store_over_lines callback: "number TAB line CRLF" into *r->out. */
+/* store_over_lines/store_over_line callback: the overview line (RFC 3977
+ * §8.3.2, the fields of LIST OVERVIEW.FMT), "number TAB line CRLF", into
+ * *r->out; the line is stored ready (store.c's overview table). */
 static int emit_line(void *arg, int64_t number, const char *line, size_t len)
 {
 	struct rows *r = arg;
@@ -1132,7 +1087,11 @@ static void rows_reply(struct session *s, enum rows_kind kind, const struct sel 
 		 * XHDR and XPAT print the message-id instead (RFC 2980 §2.6). */
 		if (kind == ROWS_XHDR || kind == ROWS_XPAT)
 			r.key = sel->msgid;
-		rc = store_over_article(s->d->store, sel->article_id, rows_want_head(&r), emit_row, &r);
+		if (kind == ROWS_OVER)
+			rc = store_over_line(s->d->store, sel->article_id, emit_line, &r);
+		else
+			rc = store_over_article(s->d->store, sel->article_id, rows_want_head(&r),
+						emit_row, &r);
 		if ((rc < 0 && rc != MOOT_ENOTFOUND) || r.err) {
 			reply_store_error(s);
 		} else if (r.nrows == 0) {

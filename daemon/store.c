@@ -217,10 +217,11 @@ static const char *const migrations[] = {
 #define OVER_COLS \
 	"a.id, a.msgid, a.subject, a.from_, a.date, a.refs, a.xref, a.bytes, a.lines, a.arrived"
 
-/* The range scan of a group's numbers (PRIMARY KEY(group_id, number)) joined to articles. */
-#define OVER_RANGE_FROM \
-	" FROM numbering n JOIN articles a ON a.id = n.article_id" \
-	" WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 ORDER BY n.number LIMIT ?4"
+/* The range scan of a group's numbers (PRIMARY KEY(group_id, number)); bound by bind_range. */
+#define RANGE_WHERE " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 ORDER BY n.number LIMIT ?4"
+
+/* That scan joined to articles. */
+#define OVER_RANGE_FROM " FROM numbering n JOIN articles a ON a.id = n.article_id" RANGE_WHERE
 
 /* The columns row_user() reads. */
 #define USER_COLS "id, name, password_hash, role, address, created, disabled"
@@ -253,6 +254,7 @@ enum stmt_id {
 	ST_ARTICLE_GET_BOTH,
 	ST_OVER_RANGE,
 	ST_OVER_LINES,
+	ST_OVER_LINE_ARTICLE,
 	ST_OVER_RANGE_HEAD,
 	ST_OVER_ARTICLE,
 	ST_OVER_ARTICLE_HEAD,
@@ -359,11 +361,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_OVER_RANGE] = "SELECT n.number, " OVER_COLS OVER_RANGE_FROM,
 	[ST_OVER_LINES] =
 		"SELECT n.number, o.line FROM numbering n JOIN overview o ON o.article_id = n.article_id"
-		" WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 ORDER BY n.number LIMIT ?4",
+		RANGE_WHERE,
+	[ST_OVER_LINE_ARTICLE] = "SELECT 0, line FROM overview WHERE article_id = ?1",
 	[ST_OVER_RANGE_HEAD] = "SELECT n.number, " OVER_COLS ", a.head" OVER_RANGE_FROM,
 	[ST_OVER_ARTICLE] = "SELECT 0, " OVER_COLS " FROM articles a WHERE a.id = ?1",
 	[ST_OVER_ARTICLE_HEAD] = "SELECT 0, " OVER_COLS ", a.head FROM articles a WHERE a.id = ?1",
-	[ST_NUMBERS_RANGE] = "SELECT n.number" OVER_RANGE_FROM,
+	[ST_NUMBERS_RANGE] = "SELECT n.number FROM numbering n" RANGE_WHERE,
 	/* The arrived index finds the articles; the sort puts them in id order. */
 	[ST_NEWNEWS] =
 		"SELECT a.id, a.msgid, n.group_id"
@@ -1126,31 +1129,37 @@ static int over_rows(struct store *st, sqlite3_stmt *s, int want_head,
 	return n;
 }
 
-/* Overview of numbers lo..hi of group_id, ascending, at most limit (<= 0: all); the row count. */
-int store_over_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
-		     int want_head, int (*cb)(void *arg, const struct store_over *row), void *arg)
+/* Bind RANGE_WHERE's parameters of s: numbers lo..hi of group_id, at most
+ * limit rows (<= 0: all); returns s. */
+static sqlite3_stmt *bind_range(struct store *st, enum stmt_id id, int64_t group_id, int64_t lo,
+				int64_t hi, int limit)
 {
-	sqlite3_stmt *s = st->stmt[want_head ? ST_OVER_RANGE_HEAD : ST_OVER_RANGE];
+	sqlite3_stmt *s = st->stmt[id];
 
 	sqlite3_bind_int64(s, 1, group_id);
 	sqlite3_bind_int64(s, 2, lo);
 	sqlite3_bind_int64(s, 3, hi);
 	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);	/* LIMIT -1: none */
+	return s;
+}
+
+/* Overview of numbers lo..hi of group_id, ascending, at most limit (<= 0: all); the row count. */
+int store_over_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
+		     int want_head, int (*cb)(void *arg, const struct store_over *row), void *arg)
+{
+	sqlite3_stmt *s = bind_range(st, want_head ? ST_OVER_RANGE_HEAD : ST_OVER_RANGE, group_id,
+				     lo, hi, limit);
+
 	return over_rows(st, s, want_head, cb, arg);
 }
 
-/* The overview lines of numbers lo..hi of group_id, ascending, at most limit
- * (<= 0: all); the row count, or < 0. */
-int store_over_lines(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
+/* Step s, whose rows are (number, overview line), calling cb for each; the
+ * row count, or < 0.  Resets s. */
+static int line_rows(struct store *st, sqlite3_stmt *s,
 		     int (*cb)(void *arg, int64_t number, const char *line, size_t len), void *arg)
 {
-	sqlite3_stmt *s = st->stmt[ST_OVER_LINES];
 	int rc, n = 0;
 
-	sqlite3_bind_int64(s, 1, group_id);
-	sqlite3_bind_int64(s, 2, lo);
-	sqlite3_bind_int64(s, 3, hi);
-	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *line = text(s, 1);
 		n++;
@@ -1161,6 +1170,28 @@ int store_over_lines(struct store *st, int64_t group_id, int64_t lo, int64_t hi,
 		n = fail(st, "overview lines");
 	done(s);
 	return n;
+}
+
+/* The overview lines of numbers lo..hi of group_id, ascending, at most limit
+ * (<= 0: all); the row count, or < 0. */
+int store_over_lines(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
+		     int (*cb)(void *arg, int64_t number, const char *line, size_t len), void *arg)
+{
+	return line_rows(st, bind_range(st, ST_OVER_LINES, group_id, lo, hi, limit), cb, arg);
+}
+
+/* cb with the overview line of article_id (number 0); 0, MOOT_ENOTFOUND or MOOT_ESTORE. */
+int store_over_line(struct store *st, int64_t article_id,
+		    int (*cb)(void *arg, int64_t number, const char *line, size_t len), void *arg)
+{
+	sqlite3_stmt *s = st->stmt[ST_OVER_LINE_ARTICLE];
+	int n;
+
+	sqlite3_bind_int64(s, 1, article_id);
+	n = line_rows(st, s, cb, arg);
+	if (n < 0)
+		return n;
+	return n == 0 ? MOOT_ENOTFOUND : 0;
 }
 
 /* cb with the overview row of article_id (number 0); 0, MOOT_ENOTFOUND or MOOT_ESTORE. */
@@ -1181,13 +1212,9 @@ int store_over_article(struct store *st, int64_t article_id, int want_head,
 int store_numbers_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
 			int (*cb)(void *arg, int64_t number), void *arg)
 {
-	sqlite3_stmt *s = st->stmt[ST_NUMBERS_RANGE];
+	sqlite3_stmt *s = bind_range(st, ST_NUMBERS_RANGE, group_id, lo, hi, limit);
 	int rc, n = 0;
 
-	sqlite3_bind_int64(s, 1, group_id);
-	sqlite3_bind_int64(s, 2, lo);
-	sqlite3_bind_int64(s, 3, hi);
-	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		n++;
 		if (cb(arg, sqlite3_column_int64(s, 0)) != 0)

@@ -162,6 +162,10 @@ int store_over_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi,
 int store_over_lines(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
 		     int (*cb)(void *arg, int64_t number, const char *line, size_t len), void *arg);
 
+/* The same for one article by id (number 0); 0, MOOT_ENOTFOUND or MOOT_ESTORE. */
+int store_over_line(struct store *st, int64_t article_id,
+		    int (*cb)(void *arg, int64_t number, const char *line, size_t len), void *arg);
+
 /* The overview row of one article by id (number 0). */
 int store_over_article(struct store *st, int64_t article_id, int want_head,
 		       int (*cb)(void *arg, const struct store_over *row), void *arg);
