@@ -103,9 +103,10 @@ $(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/
 		$(BUILD)/client/newsrc.o $(BUILD)/client/thread.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Install what is missing (Debian 12), only when root and only if missing.
-deps:
-	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# $(call install_missing,PACKAGES): install the Debian packages that are not
+# there yet, only when root; otherwise name them and fail.  (Also used by
+# tests/fuzz/fuzz.mk and tests/valgrind.mk.)
+install_missing = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \
@@ -114,6 +115,10 @@ deps:
 			echo "missing packages:$$missing (run as root, or: sudo apt-get install$$missing)"; exit 1; \
 		fi; \
 	fi
+
+# Install what is missing (Debian 12), only when root and only if missing.
+deps:
+	@$(call install_missing,$(PKGS))
 
 run: deps
 	$(MAKE) $(BUILD)/mootd $(BUILD)/moot

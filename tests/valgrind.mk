@@ -19,13 +19,7 @@ VALGRIND_CMD ?= valgrind --error-exitcode=99 --leak-check=full --errors-for-leak
 .PHONY: valgrind valgrind-build valgrind-deps
 
 valgrind-deps: deps
-	@command -v valgrind >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing: valgrind"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; \
-		else \
-			echo "missing package: valgrind (run as root, or: sudo apt-get install valgrind)"; exit 1; \
-		fi; }
+	@$(call install_missing,valgrind)
 
 # CFLAGS through the environment so the Makefile's += still adds -std=c11 etc.
 valgrind-build:

@@ -32,15 +32,7 @@ FUZZ_HEADERS = $(wildcard proto/*.h daemon/*.h)
 
 # Install the compiler and the fuzzer runtime when missing (root only), like `deps`.
 fuzz-deps:
-	@missing=""; for p in $(FUZZ_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing:$$missing"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-		else \
-			echo "missing packages:$$missing (run as root, or: sudo apt-get install$$missing)"; exit 1; \
-		fi; \
-	fi
+	@$(call install_missing,$(FUZZ_PKGS))
 
 fuzz-build: fuzz-deps
 	$(MAKE) $(FUZZ_BINS)
