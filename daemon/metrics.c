@@ -51,25 +51,24 @@ static void label(struct buf *out, const char *v)
 	}
 }
 
+/* One metric without labels: its HELP and TYPE lines, then its value. */
+static void metric(struct buf *out, const char *name, const char *type, const char *help,
+		   unsigned long long value)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, value);
+}
+
 void metrics_render(struct mootd *d, struct buf *out)
 {
 	size_t i;
 
-	buf_puts(out, "# HELP moot_connections Open client and peer connections.\n"
-		      "# TYPE moot_connections gauge\n");
-	buf_printf(out, "moot_connections %zu\n", d->nsessions);
-	buf_puts(out, "# HELP moot_connections_total Connections accepted since start.\n"
-		      "# TYPE moot_connections_total counter\n");
-	buf_printf(out, "moot_connections_total %llu\n", (unsigned long long)d->connections_total);
-	buf_puts(out, "# HELP moot_articles_received_total Articles stored since start (posts and peers).\n"
-		      "# TYPE moot_articles_received_total counter\n");
-	buf_printf(out, "moot_articles_received_total %llu\n", (unsigned long long)d->articles_in);
-	buf_puts(out, "# HELP moot_posts_rejected_total Posts refused with 441.\n"
-		      "# TYPE moot_posts_rejected_total counter\n");
-	buf_printf(out, "moot_posts_rejected_total %llu\n", (unsigned long long)d->posts_rejected);
-	buf_puts(out, "# HELP moot_login_failures_total Failed AUTHINFO attempts.\n"
-		      "# TYPE moot_login_failures_total counter\n");
-	buf_printf(out, "moot_login_failures_total %llu\n", (unsigned long long)d->login_failures);
+	metric(out, "moot_connections", "gauge", "Open client and peer connections.", d->nsessions);
+	metric(out, "moot_connections_total", "counter", "Connections accepted since start.",
+	       d->connections_total);
+	metric(out, "moot_articles_received_total", "counter",
+	       "Articles stored since start (posts and peers).", d->articles_in);
+	metric(out, "moot_posts_rejected_total", "counter", "Posts refused with 441.", d->posts_rejected);
+	metric(out, "moot_login_failures_total", "counter", "Failed AUTHINFO attempts.", d->login_failures);
 	buf_puts(out, "# HELP moot_group_articles Articles in a group.\n"
 		      "# TYPE moot_group_articles gauge\n");
 	for (i = 0; i < d->ngroups; i++) {
