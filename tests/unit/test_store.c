@@ -15,21 +15,14 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "store_fix.h"
 #include "../../proto/moot.h"
 #include "../../daemon/store.h"
 
 #define TEST_BASE "/tmp"
 
-/* A store in a temp directory of its own. */
-struct fix {
-	char dir[64];		/* from mkdtemp */
-	char path[96];		/* dir/moot.db */
-	struct store *st;	/* open, or NULL */
-	int64_t ga, gb;		/* groups "a.test" and "b.test" */
-};
-
 /* Make the directory and open the store; 0 or -1 (a CHECK has failed). */
-static int fix_open(struct fix *f)
+int fix_open(struct fix *f)
 {
 	char err[256] = "";
 	int rc;
@@ -63,7 +56,7 @@ static int fix_reopen(struct fix *f)
 }
 
 /* Close the store and remove its files and directory. */
-static void fix_close(struct fix *f)
+void fix_close(struct fix *f)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
 	char p[128];
@@ -81,7 +74,7 @@ static void fix_close(struct fix *f)
 }
 
 /* Add one article <n@test> arrived at `arrived` with a small head and body; its id or -1. */
-static int64_t add(struct fix *f, int n, int64_t arrived)
+int64_t fix_add(struct fix *f, int n, int64_t arrived)
 {
 	struct store_article a;
 	char msgid[32], subject[32], head[128], body[32];
@@ -125,7 +118,7 @@ static int fix_fill(struct fix *f, int64_t ids[6])
 	if (store_begin(f->st) != 0)
 		return -1;
 	for (n = 1; n <= 5; n++) {
-		ids[n] = add(f, n, 1000 + 100 * n);
+		ids[n] = fix_add(f, n, 1000 + 100 * n);
 		CHECK_INT(store_number_add(f->st, f->ga, n, ids[n]), 0);
 	}
 	CHECK_INT(store_number_add(f->st, f->gb, 1, ids[3]), 0);
@@ -537,7 +530,7 @@ static void store_transactions(void)
 	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
 		goto out;
 	CHECK_INT(store_begin(f.st), 0);
-	id = add(&f, 7, 5000);
+	id = fix_add(&f, 7, 5000);
 	CHECK_INT(store_number_add(f.st, f.ga, 6, id), 0);
 	CHECK_INT(store_group_set_marks(f.st, f.ga, 1, 6, 6), 0);
 	fprintf(stderr, "(an expected store error follows)\n");
@@ -550,7 +543,7 @@ static void store_transactions(void)
 	store_rollback(f.st);	/* no transaction: nothing happens */
 	/* the store is usable after all that */
 	CHECK_INT(store_begin(f.st), 0);
-	add(&f, 8, 5000);
+	fix_add(&f, 8, 5000);
 	CHECK_INT(store_commit(f.st), 0);
 	CHECK_INT(store_msgid_seen(f.st, "<8@test>"), 1);
 out:
@@ -573,7 +566,7 @@ static void store_nosync(void)
 		goto out;
 	CHECK_INT(store_begin_nosync(f.st), 0);
 	for (n = 100; n < 1400; n++)
-		add(&f, n, 6000);
+		fix_add(&f, n, 6000);
 	CHECK_INT(store_commit_nosync(f.st), 0);
 	CHECK_INT(store_msgid_seen(f.st, "<1399@test>"), 1);
 	CHECK_INT(store_sync(f.st), 0);
@@ -581,18 +574,18 @@ static void store_nosync(void)
 	CHECK(frames > 10);
 	/* a rolled-back nosync transaction leaves nothing */
 	CHECK_INT(store_begin_nosync(f.st), 0);
-	add(&f, 2000, 6000);
+	fix_add(&f, 2000, 6000);
 	store_rollback(f.st);
 	CHECK_INT(store_msgid_seen(f.st, "<2000@test>"), 0);
 	/* no automatic checkpoint: the next commit appends to the WAL */
 	CHECK_INT(store_begin(f.st), 0);
-	add(&f, 2001, 6000);
+	fix_add(&f, 2001, 6000);
 	CHECK_INT(store_commit(f.st), 0);
 	CHECK(store_wal_frames(f.st) > frames);
 	/* after a checkpoint the next commit starts the WAL over */
 	CHECK_INT(store_checkpoint(f.st), 0);
 	CHECK_INT(store_begin(f.st), 0);
-	add(&f, 2002, 6000);
+	fix_add(&f, 2002, 6000);
 	CHECK_INT(store_commit(f.st), 0);
 	CHECK(store_wal_frames(f.st) < 10);
 	if (fix_reopen(&f) < 0)

@@ -6,14 +6,13 @@
  * thread stops and the loop closes cleanly.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <uv.h>
 
 #include "test.h"
+#include "store_fix.h"
 #include "../../proto/moot.h"
 #include "../../daemon/store.h"
 #include "../../daemon/syncer.h"
@@ -48,32 +47,19 @@ static void wait_reports(uv_loop_t *loop, struct seen *sn, int n)
 	}
 }
 
-/* Many small articles in one transaction that does not wait for the disk. */
-static int fill(struct store *st, int from, int to)
+/* Articles from..to-1 in one transaction that does not wait for the disk. */
+static int fill(struct fix *f, int from, int to)
 {
-	struct store_article a;
-	char msgid[32], head[96];
-	int64_t id;
 	int n;
 
-	if (store_begin_nosync(st) != 0)
+	if (store_begin_nosync(f->st) != 0)
 		return -1;
-	for (n = from; n < to; n++) {
-		snprintf(msgid, sizeof(msgid), "<%d@syncer.test>", n);
-		snprintf(head, sizeof(head), "Message-ID: %s\r\n", msgid);
-		memset(&a, 0, sizeof(a));
-		a.msgid = msgid;
-		a.from = a.subject = a.date = a.xref = "";
-		a.head = head;
-		a.head_len = strlen(head);
-		a.body = "body\r\n";
-		a.body_len = 6;
-		if (store_article_add(st, &a, &id) != 0) {
-			store_rollback(st);
+	for (n = from; n < to; n++)
+		if (fix_add(f, n, 6000) < 0) {
+			store_rollback(f->st);
 			return -1;
 		}
-	}
-	return store_commit_nosync(st);
+	return store_commit_nosync(f->st);
 }
 
 /* The callback of a timer that is never due within the test. */
@@ -84,32 +70,28 @@ static void never(uv_timer_t *t)
 
 static void syncer_sync_then_checkpoint(void)
 {
-	char dir[] = "/tmp/syncerXXXXXX", path[64], err[256];
-	struct store *st = NULL;
+	struct fix f;
 	struct syncer *sy = NULL;
 	struct seen sn;
 	uv_loop_t loop;
 	uv_timer_t alive;	/* keeps the loop polling: the syncer's handle does not */
 
 	memset(&sn, 0, sizeof(sn));
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/moot.db", dir);
 	CHECK_INT(uv_loop_init(&loop), 0);
 	uv_timer_init(&loop, &alive);
 	uv_timer_start(&alive, never, 3600 * 1000, 0);
-	CHECK_INT(store_open(path, &st, err, sizeof(err)), 0);
-	if (st == NULL)
+	if (fix_open(&f) < 0)
 		goto out;
-	CHECK_INT(syncer_new(&loop, st, on_report, &sn, &sy), 0);
+	CHECK_INT(syncer_new(&loop, f.st, on_report, &sn, &sy), 0);
 	if (sy == NULL)
 		goto out;
 	/* Two commits announced before the thread reports: one or two syncs
 	 * cover them, the last report names the newest generation. */
-	CHECK_INT(fill(st, 0, 1500), 0);
+	CHECK_INT(fill(&f, 0, 1500), 0);
 	syncer_sync(sy, 1);
-	CHECK_INT(fill(st, 1500, 3000), 0);
+	CHECK_INT(fill(&f, 1500, 3000), 0);
 	syncer_sync(sy, 2);
-	CHECK(store_wal_frames(st) > 100);
+	CHECK(store_wal_frames(f.st) > 100);
 	wait_reports(&loop, &sn, 1);
 	if (sn.n == 1 && sn.gens[0] == 1)
 		wait_reports(&loop, &sn, 2);
@@ -124,8 +106,8 @@ static void syncer_sync_then_checkpoint(void)
 	CHECK_INT(sn.n, 1);
 	CHECK_INT(sn.jobs[0], SYNCER_CHECKPOINT);
 	CHECK_INT(sn.rcs[0], 0);
-	CHECK_INT(fill(st, 3000, 3001), 0);
-	CHECK(store_wal_frames(st) < 10);
+	CHECK_INT(fill(&f, 3000, 3001), 0);
+	CHECK(store_wal_frames(f.st) < 10);
 	/* A sync asked together with a checkpoint is reported first. */
 	sn.n = 0;
 	syncer_sync(sy, 3);
@@ -140,14 +122,7 @@ out:
 	uv_close((uv_handle_t *)&alive, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);	/* close callbacks: the syncer is freed */
 	CHECK_INT(uv_loop_close(&loop), 0);
-	store_close(st);
-	snprintf(path, sizeof(path), "%s/moot.db", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/moot.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/moot.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	fix_close(&f);
 }
 
 void test_syncer(void)
