@@ -52,7 +52,8 @@ DAEMON_SRC = \
 	daemon/auth.c \
 	daemon/community.c \
 	daemon/metrics.c \
-	daemon/store.c
+	daemon/store.c \
+	daemon/walvfs.c
 
 CLIENT_SRC = \
 	client/main.c \
@@ -74,6 +75,7 @@ UNIT_SRC = \
 	tests/unit/test_tls.c \
 	tests/unit/test_store.c \
 	tests/unit/test_syncer.c \
+	tests/unit/test_walvfs.c \
 	tests/unit/test_config.c \
 	tests/unit/test_newsrc.c \
 	tests/unit/test_thread.c
@@ -98,7 +100,7 @@ $(BUILD)/mootd: $(DAEMON_OBJ) $(PROTO_OBJ)
 $(BUILD)/moot: $(CLIENT_OBJ) $(PROTO_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/syncer.o \
+$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/walvfs.o $(BUILD)/daemon/syncer.o \
 		$(BUILD)/daemon/config.o \
 		$(BUILD)/client/newsrc.o $(BUILD)/client/thread.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

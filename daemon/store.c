@@ -42,6 +42,7 @@
 
 #include "../proto/moot.h"
 #include "store.h"
+#include "walvfs.h"
 
 /*
  * Reads go through a memory map of the first STORE_MMAP_SIZE bytes of the
@@ -688,7 +689,8 @@ static int open_wal(struct store *st, const char *path, char *err, size_t errlen
 		fprintf(stderr, "store: %s\n", err);
 		return MOOT_ESTORE;
 	}
-	if (sqlite3_open_v2(path, &st->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    WALVFS_NAME) != SQLITE_OK) {
 		snprintf(err, errlen, "open '%s' for checkpoints: %s", path,
 			 st->ckpt ? sqlite3_errmsg(st->ckpt) : "out of memory");
 		fprintf(stderr, "store: %s\n", err);
@@ -718,8 +720,14 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return MOOT_ESTORE;
 	}
 	st->wal_fd = -1;
+	/* Both connections write the WAL through walvfs.c: a commit's frames in one write. */
+	if (walvfs_register() != 0) {
+		snprintf(err, errlen, "cannot register the SQLite VFS '%s'", WALVFS_NAME);
+		fprintf(stderr, "store: %s\n", err);
+		goto fail;
+	}
 	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, WALVFS_NAME);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -853,6 +861,17 @@ int store_checkpoint(struct store *st)
 		return MOOT_ESTORE;
 	}
 	return 0;
+}
+
+/* Writes the loop connection asked for on its WAL file, and writes made
+ * (see walvfs.c); 0 or MOOT_ENOTFOUND. */
+int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK)
+		return MOOT_ENOTFOUND;
+	return walvfs_counts(f, asked, made);
 }
 
 /* Frames in the WAL after the loop connection's last commit. */

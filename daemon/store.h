@@ -43,6 +43,9 @@ int store_commit_nosync(struct store *st);
 int store_sync(struct store *st);
 int store_checkpoint(struct store *st);
 int store_wal_frames(const struct store *st);
+/* Writes the connection asked for on its WAL and writes it made (walvfs.c
+ * puts a commit's frames in one); 0 or MOOT_ENOTFOUND. */
+int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made);
 
 /* ---- groups ---- */
 

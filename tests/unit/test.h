@@ -59,6 +59,7 @@ void test_article(void);
 void test_tls(void);
 void test_store(void);
 void test_syncer(void);
+void test_walvfs(void);
 void test_config(void);
 void test_newsrc(void);
 void test_thread(void);

@@ -1,0 +1,197 @@
+/*
+ * test_walvfs.c: the VFS that writes a commit's WAL frames at once, through
+ * the store that uses it: one write per commit, frames visible to a second
+ * connection as soon as the commit returns, commits (synced, then the
+ * process gone without closing anything) found again on open, and a
+ * transaction bigger than the buffer.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "store_fix.h"
+#include "../../proto/moot.h"
+#include "../../daemon/store.h"
+
+/* Add article <n@big> with a body of size bytes; 0 or the store's error. */
+static int add_big(struct store *st, int n, size_t size)
+{
+	struct store_article a;
+	char msgid[32], head[96];
+	char *body = malloc(size);
+	int64_t id;
+	int rc;
+
+	if (body == NULL)
+		return MOOT_ENOMEM;
+	memset(body, 'a' + n % 26, size);
+	snprintf(msgid, sizeof(msgid), "<%d@big>", n);
+	snprintf(head, sizeof(head), "Message-ID: %s\r\nSubject: big %d\r\n", msgid, n);
+	memset(&a, 0, sizeof(a));
+	a.msgid = msgid;
+	a.arrived = 5000;
+	a.bytes = (int64_t)size;
+	a.subject = "big";
+	a.head = head;
+	a.head_len = strlen(head);
+	a.body = body;
+	a.body_len = size;
+	rc = store_article_add(st, &a, &id);
+	free(body);
+	return rc;
+}
+
+/* A commit of many pages reaches the WAL file in one write, synced or not. */
+static void walvfs_one_write(void)
+{
+	struct fix f;
+	uint64_t asked0, made0, asked, made;
+	int n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_wal_writes(f.st, &asked0, &made0), 0);
+	CHECK_INT(store_begin_nosync(f.st), 0);
+	for (n = 0; n < 40; n++)
+		CHECK_INT(add_big(f.st, n, 3000), 0);
+	CHECK_INT(store_commit_nosync(f.st), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
+	CHECK(asked - asked0 >= 2 * 30);	/* header and page of each frame */
+	CHECK_INT(made - made0, 1);
+	CHECK_INT(store_begin(f.st), 0);
+	for (n = 40; n < 50; n++)
+		CHECK_INT(add_big(f.st, n, 3000), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	asked0 = asked;
+	made0 = made;
+	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
+	CHECK(asked - asked0 >= 2 * 8);
+	CHECK_INT(made - made0, 1);
+out:
+	fix_close(&f);
+}
+
+/* Another connection reads a commit as soon as it returns, and can
+ * checkpoint it. */
+static void walvfs_visible(void)
+{
+	struct fix f;
+	struct store *other = NULL;
+	char err[256];
+	int n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_open(f.path, &other, err, sizeof(err)), 0);
+	if (other == NULL)
+		goto out;
+	for (n = 0; n < 5; n++) {
+		char msgid[32];
+		int i;
+
+		CHECK_INT(store_begin_nosync(f.st), 0);
+		for (i = 0; i < 20; i++)
+			CHECK_INT(add_big(f.st, n * 20 + i, 1500), 0);
+		CHECK_INT(store_commit_nosync(f.st), 0);
+		snprintf(msgid, sizeof(msgid), "<%d@big>", n * 20 + 19);
+		CHECK_INT(store_msgid_seen(other, msgid), 1);
+		CHECK_INT(store_msgid_seen(other, "<0@big>"), 1);
+	}
+	CHECK_INT(store_checkpoint(other), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<99@big>"), 1);
+out:
+	store_close(other);
+	fix_close(&f);
+}
+
+/* A process that commits without the WAL sync, syncs with store_sync and
+ * then ends without closing anything leaves every commit in the files. */
+static void walvfs_exit(void)
+{
+	struct fix f;
+	char err[256];
+	pid_t pid;
+	int status = -1, n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	store_close(f.st);
+	f.st = NULL;
+	pid = fork();
+	if (pid == 0) {
+		struct store *st = NULL;
+		int ok = store_open(f.path, &st, err, sizeof(err)) == 0;
+
+		for (n = 0; n < 10 && ok; n++) {
+			int i;
+			ok = store_begin_nosync(st) == 0;
+			for (i = 0; i < 30 && ok; i++)
+				ok = add_big(st, n * 30 + i, 1500) == 0;
+			ok = ok && store_commit_nosync(st) == 0;
+		}
+		ok = ok && store_sync(st) == 0;
+		_exit(ok ? 0 : 1);	/* no store_close: nothing is flushed at close */
+	}
+	CHECK(pid > 0);
+	if (pid > 0)
+		CHECK_INT(waitpid(pid, &status, 0), pid);
+	CHECK_INT(status, 0);
+	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
+	if (f.st == NULL)
+		goto out;
+	for (n = 0; n < 300; n += 29) {
+		char msgid[32];
+		snprintf(msgid, sizeof(msgid), "<%d@big>", n);
+		CHECK_INT(store_msgid_seen(f.st, msgid), 1);
+	}
+	CHECK_INT(store_msgid_seen(f.st, "<299@big>"), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<300@big>"), 0);
+	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
+out:
+	fix_close(&f);
+}
+
+/* A transaction bigger than the buffer (1 MiB) goes out in several writes
+ * and reads back whole. */
+static void walvfs_big(void)
+{
+	struct fix f;
+	char err[256];
+	uint64_t asked0, made0, asked, made;
+	int n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_wal_writes(f.st, &asked0, &made0), 0);
+	CHECK_INT(store_begin_nosync(f.st), 0);
+	for (n = 0; n < 300; n++)
+		CHECK_INT(add_big(f.st, n, 9000), 0);
+	CHECK_INT(add_big(f.st, 300, 3 << 20), 0);	/* 3 MiB, past the buffer */
+	CHECK_INT(store_commit_nosync(f.st), 0);
+	CHECK_INT(store_sync(f.st), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
+	CHECK(made - made0 >= 4);
+	CHECK(made - made0 < (asked - asked0) / 50);
+	store_close(f.st);
+	f.st = NULL;
+	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
+	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
+	if (f.st == NULL)
+		goto out;
+	CHECK_INT(store_msgid_seen(f.st, "<0@big>"), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<300@big>"), 1);
+out:
+	fix_close(&f);
+}
+
+void test_walvfs(void)
+{
+	RUN(walvfs_one_write);
+	RUN(walvfs_visible);
+	RUN(walvfs_exit);
+	RUN(walvfs_big);
+}
