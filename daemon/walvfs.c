@@ -477,7 +477,13 @@ static int vfs_time64(sqlite3_vfs *v, sqlite3_int64 *out)
 
 static void do_register(void)
 {
-	sqlite3_vfs *under = sqlite3_vfs_find(NULL);
+	sqlite3_vfs *under;
+
+	/* Before SQLite initializes: no allocation statistics (nothing reads
+	 * them), so an allocation takes no global mutex.  Refused (harmlessly)
+	 * when SQLite is already initialized. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	under = sqlite3_vfs_find(NULL);
 
 	/* Version 2 methods are enough: the system-call hooks are for tests of SQLite. */
 	if (under == NULL || under->iVersion < 2)
