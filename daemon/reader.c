@@ -45,8 +45,9 @@
 #include "auth.h"
 #include "community.h"
 
-/* Overview/header rows produced per chunk of a long reply. */
-#define ROWS_CHUNK 500
+/* Overview/header rows produced per chunk of a long reply: about 40 KB of
+ * OVER, so the session's output stays in one small buffer. */
+#define ROWS_CHUNK 200
 /* Article numbers produced per chunk of LISTGROUP. */
 #define NUMBERS_CHUNK 2000
 /* Longest header field name accepted by HDR/XHDR/XPAT. */

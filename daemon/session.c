@@ -453,6 +453,8 @@ static int run_continuation(struct session *s)
 	while (s->cont && queued(s) < SESSION_OUT_HWM) {
 		if (!s->cont(s))
 			s->cont = NULL;
+		if (s->out.len >= SESSION_OUT_CHUNK)
+			session_flush(s);
 	}
 	return s->cont == NULL;
 }

@@ -16,6 +16,9 @@
 
 /* Output above this many bytes stops command processing until it drains. */
 #define SESSION_OUT_HWM (256 * 1024)
+/* A long reply is handed to the transport each time this much is ready, so
+ * the output buffer keeps one small allocation (session_flush). */
+#define SESSION_OUT_CHUNK (32 * 1024)
 
 enum session_state {
 	SESSION_COMMAND = 0,	/* reading command lines */

@@ -43,6 +43,15 @@ struct tls_ctx {
 	int server;		/* 1 for a server context */
 };
 
+/*
+ * A reply is written as requests of at most OUT_MAX bytes, so that their
+ * buffers stay under malloc's mmap threshold and are reused from the heap:
+ * perf showed OVER replies of 200 KB spending a quarter of the loop
+ * faulting in the pages of fresh mappings.  (TLS: four full records.)
+ */
+#define OUT_MIN 4096		/* first size of a TLS write request's data */
+#define OUT_MAX (65 * 1024)	/* most bytes in one write request */
+
 struct write_req {
 	uv_write_t req;		/* req.data points to the xport */
 	size_t len;		/* bytes in data */
@@ -403,32 +412,43 @@ static void on_write(uv_write_t *req, int status)
 /* Hand n buffers to the socket as one uv_write (copied into one block). */
 static int raw_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 {
-	struct write_req *w;
 	size_t total = 0, off = 0;
 	unsigned int i;
-	uv_buf_t b;
-	int rc;
 
 	for (i = 0; i < n; i++)
 		total += bufs[i].len;
-	if (total == 0)
-		return 0;
-	w = malloc(sizeof(*w) + total);
-	if (w == NULL)
-		return MOOT_ENOMEM;
-	for (i = 0; i < n; i++) {
-		memcpy(w->data + off, bufs[i].base, bufs[i].len);
-		off += bufs[i].len;
+	i = 0;
+	while (total > 0) {
+		size_t size = total < OUT_MAX ? total : OUT_MAX, got = 0;
+		struct write_req *w = malloc(sizeof(*w) + size);
+		uv_buf_t b;
+		int rc;
+
+		if (w == NULL)
+			return MOOT_ENOMEM;
+		while (got < size) {
+			size_t take = bufs[i].len - off;
+			if (take > size - got)
+				take = size - got;
+			memcpy(w->data + got, bufs[i].base + off, take);
+			got += take;
+			off += take;
+			if (off == bufs[i].len) {
+				i++;
+				off = 0;
+			}
+		}
+		w->len = w->cap = size;
+		w->req.data = x;
+		b = uv_buf_init(w->data, (unsigned int)size);
+		rc = uv_write(&w->req, (uv_stream_t *)&x->tcp, &b, 1, on_write);
+		if (rc < 0) {
+			free(w);
+			return rc;
+		}
+		x->write_pending += size;
+		total -= size;
 	}
-	w->len = w->cap = total;
-	w->req.data = x;
-	b = uv_buf_init(w->data, (unsigned int)total);
-	rc = uv_write(&w->req, (uv_stream_t *)&x->tcp, &b, 1, on_write);
-	if (rc < 0) {
-		free(w);
-		return rc;
-	}
-	x->write_pending += total;
 	return 0;
 }
 
@@ -439,7 +459,6 @@ static int raw_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
  * into a memory BIO and out of it again.  The method is made once per
  * process and never freed: connections of a replaced tls_ctx still use it.
  */
-#define OUT_MIN 4096	/* first size of a write request's data */
 
 /* Room for extra more bytes in t->out; 0 or MOOT_ENOMEM. */
 static int out_reserve(struct tls_conn *t, size_t extra)
@@ -449,7 +468,8 @@ static int out_reserve(struct tls_conn *t, size_t extra)
 
 	if (cap - len >= extra)
 		return 0;
-	cap = cap ? cap : OUT_MIN;
+	if (cap == 0)
+		cap = extra > OUT_MIN ? extra : OUT_MIN;
 	while (cap - len < extra)
 		cap *= 2;
 	w = realloc(t->out, sizeof(*w) + cap);
@@ -537,12 +557,28 @@ static int flush_wbio(struct xport *x)
 	return 0;
 }
 
-/* Encrypt plaintext into the write BIO (the handshake must be done). */
+/* Room for the records of n more bytes of plaintext: each record (at most
+ * 16 KiB of plaintext) adds a header, a tag and padding. */
+#define RECORDS_SIZE(n) ((n) + ((n) / 16384 + 1) * 128)
+
+/*
+ * Encrypt plaintext into the write BIO (the handshake must be done), one
+ * record at a time; a bigger reply goes out as several write requests.
+ */
 static int tls_write_plain(struct xport *x, const char *p, size_t n)
 {
 	while (n > 0) {
-		int chunk = n > (1u << 30) ? (1 << 30) : (int)n;
-		int w = SSL_write(x->tls->ssl, p, chunk);
+		int chunk = n > 16384 ? 16384 : (int)n;
+		int w, rc;
+
+		if (x->tls->out != NULL && x->tls->out->len + RECORDS_SIZE((size_t)chunk) > OUT_MAX &&
+		    (rc = flush_wbio(x)) != 0)
+			return rc;
+		/* A new request gets room for up to four records at once. */
+		if (out_reserve(x->tls, x->tls->out == NULL ? RECORDS_SIZE(n < 65536 ? n : 65536)
+							     : RECORDS_SIZE((size_t)chunk)) != 0)
+			return MOOT_ENOMEM;
+		w = SSL_write(x->tls->ssl, p, chunk);
 		if (w <= 0) {
 			ERR_clear_error();
 			return MOOT_ETLS;
@@ -556,7 +592,6 @@ static int tls_write_plain(struct xport *x, const char *p, size_t n)
 int xport_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 {
 	unsigned int i;
-	size_t total;
 	int rc;
 
 	if (x->closing)
@@ -570,12 +605,6 @@ int xport_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 				return MOOT_ENOMEM;
 		return 0;
 	}
-	/* Room for all the records at once: the plaintext plus each record's
-	 * header, tag and padding (at most 16 KiB of plaintext a record). */
-	for (i = 0, total = 0; i < n; i++)
-		total += bufs[i].len;
-	if (out_reserve(x->tls, total + (total / 16384 + 1) * 128) != 0)
-		return MOOT_ENOMEM;
 	for (i = 0; i < n; i++) {
 		rc = tls_write_plain(x, bufs[i].base, bufs[i].len);
 		if (rc != 0)

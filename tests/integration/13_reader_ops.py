@@ -453,3 +453,26 @@ def test_sigterm_with_unread_output(srv):
 		eq(rc, 0, "exit status on SIGTERM with a client not reading (no drain deadline?)")
 	finally:
 		c.close()
+
+
+def test_long_replies_whole(srv):
+	# Replies far bigger than one write request (64 KB) go out as several, in
+	# order and whole, over plain TCP and over TLS: a 300 KB article and an
+	# OVER of 450 lines (several chunks of rows).
+	body = ["%06d %s" % (i, "w" * 70) for i in range(4000)]
+	mid = new_msgid("long")
+	ids = harness.post_n(srv, 450, tls=False)
+	with srv.raw() as c:
+		c.post(article(subject="Long", msgid=mid, body=body))
+	got = {}
+	for tls in (False, True):
+		with srv.raw(tls=tls) as c:
+			_, line = c.cmd("GROUP moot.general", 211)
+			high = int(line.split()[3])
+			eq(c.cmd_multi("BODY %s" % mid, 222), body, "300 KB body (tls=%s)" % tls)
+			over = c.cmd_multi("OVER 1-%d" % high, 224)
+			eq(len(over), high, "OVER lines (tls=%s)" % tls)
+			eq([int(l.split("\t")[0]) for l in over], list(range(1, high + 1)), "OVER numbers in order")
+			eq([l.split("\t")[4] for l in over[:450]], ids, "OVER message-ids (tls=%s)" % tls)
+			got[tls] = over
+	eq(got[False], got[True], "OVER the same over plain TCP and TLS")
