@@ -695,9 +695,13 @@ static void fetch(struct session *s, struct command *cmd, int code)
 	const char *arg = cmd->argc ? cmd->argv[0] : NULL;
 	int rc;
 
-	if (resolve_article(s, arg, &c.number, &article_id) != 0)
+	store_read_begin(s->d->store);
+	if (resolve_article(s, arg, &c.number, &article_id) != 0) {
+		store_read_end(s->d->store);
 		return;
+	}
 	rc = store_article_get(s->d->store, article_id, what, fetch_row, &c);
+	store_read_end(s->d->store);
 	if (!c.done) {
 		if (rc == MOOT_ENOTFOUND && c.number == 0)
 			session_reply(s, 430, "No article with that message-id");

@@ -28,6 +28,10 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* Run the reads of one command in one snapshot (one WAL read lock): between
+ * these two calls only reads; store_read_end also after a failure. */
+void store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 
 /*
  * Group commit off the loop: a transaction begun with store_begin_nosync

@@ -598,6 +598,42 @@ out:
 	fix_close(&f);
 }
 
+/* store_read_begin: the reads until store_read_end share one snapshot; it
+ * leaves an open write transaction alone. */
+static void store_read_snapshot(void)
+{
+	struct fix f;
+	struct store *other = NULL;
+	char err[256];
+	int64_t ids[6];
+
+	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
+		goto out;
+	CHECK_INT(store_open(f.path, &other, err, sizeof(err)), 0);
+	if (other == NULL)
+		goto out;
+	store_read_begin(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<1@test>"), 1);
+	/* another connection commits: not seen inside the snapshot ... */
+	CHECK_INT(store_history_add(other, "<later@test>", 5, "cancelled"), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<later@test>"), 0);
+	store_read_end(f.st);
+	/* ... seen after it */
+	CHECK_INT(store_msgid_seen(f.st, "<later@test>"), 1);
+	store_read_end(f.st);		/* a second end does nothing */
+	/* inside a write transaction: no snapshot of its own, and its end
+	 * does not commit the write */
+	CHECK_INT(store_begin(f.st), 0);
+	store_read_begin(f.st);
+	CHECK_INT(store_history_add(f.st, "<mine@test>", 5, "cancelled"), 0);
+	store_read_end(f.st);
+	store_rollback(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<mine@test>"), 0);
+out:
+	store_close(other);
+	fix_close(&f);
+}
+
 /* store_over_lines callback: keep the lines, "number|line" each, in a buffer. */
 struct lines {
 	char text[1024];
@@ -1456,6 +1492,7 @@ void test_store(void)
 	RUN(store_transactions);
 	RUN(store_durable);
 	RUN(store_nosync);
+	RUN(store_read_snapshot);
 	RUN(store_newnews_since);
 	RUN(store_expire);
 	RUN(store_users);
