@@ -296,6 +296,7 @@ enum stmt_id {
 	ST_REMOVE_HOURLY,
 	ST_REMOVE_THREAD,
 	ST_REMOVE_REPLY_COUNT,
+	ST_REMOVE_FIRST_REPLY,
 	ST_REMOVE_REPLY,
 	ST_STATS_HOURLY,
 	ST_STATS_POSTER_GROUP,
@@ -451,6 +452,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE threads SET replies = replies - 1 WHERE replies > 0"
 		" AND msgid = (SELECT root FROM articles WHERE id = ?1)"
 		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)",
+	/*
+	 * A cancelled first reply: the thread's next counted reply becomes its
+	 * first (none: NULL, unanswered again).  Walks articles_arrived from the
+	 * thread's start; only on cancel.
+	 */
+	[ST_REMOVE_FIRST_REPLY] =
+		"UPDATE threads SET first_reply = ("
+		"  SELECT max(a.arrived - threads.started, 0) FROM articles a"
+		"  WHERE a.arrived >= threads.started AND a.root = threads.msgid AND a.id <> ?1"
+		"  AND a.id IN (SELECT article_id FROM replies)"
+		"  ORDER BY a.arrived LIMIT 1)"
+		" WHERE msgid = (SELECT root FROM articles WHERE id = ?1)"
+		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)"
+		" AND first_reply = max((SELECT arrived FROM articles WHERE id = ?1) - started, 0)",
 	[ST_REMOVE_REPLY] = "DELETE FROM replies WHERE article_id = ?1",
 	[ST_STATS_HOURLY] =
 		"INSERT INTO hourly(group_id, hour, posts) VALUES(?1, ?2, 1)"
@@ -1821,6 +1836,9 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 		return ret;
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY_COUNT], 1, article_id);
 	if ((ret = run(st, ST_REMOVE_REPLY_COUNT, "cancel: replies")) < 0)
+		return ret;
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_FIRST_REPLY], 1, article_id);
+	if ((ret = run(st, ST_REMOVE_FIRST_REPLY, "cancel: first reply")) < 0)
 		return ret;
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY], 1, article_id);
 	if ((ret = run(st, ST_REMOVE_REPLY, "cancel: reply")) < 0)

@@ -1477,6 +1477,24 @@ static void store_figures(void)
 	CHECK_INT(s.threads, threads_before - 1);
 	for (k = 0; k < s.ntop; k++)
 		CHECK(s.top[k].article_id != ids[3]);
+
+	/* a cancelled first reply: the next reply becomes the first; with none
+	 * left the thread is unanswered again (C in b: replies 10 at +1000, 11 at +5000) */
+	CHECK_INT(store_stats(f.st, gb, 1, T0, &s), 0);
+	CHECK_INT(s.reply_p50, 1000);
+	CHECK_INT(s.unanswered, 1);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_article_remove(f.st, ids[10], T0 + 5 * DAY, NULL, NULL), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, gb, 1, T0, &s), 0);
+	CHECK_INT(s.reply_p50, 5000);
+	CHECK_INT(s.unanswered, 1);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_article_remove(f.st, ids[11], T0 + 5 * DAY, NULL, NULL), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, gb, 1, T0, &s), 0);
+	CHECK_INT(s.reply_p50, -1);
+	CHECK_INT(s.unanswered, 2);		/* C F */
 out:
 	fix_close(&f);
 }
