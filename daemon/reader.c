@@ -297,7 +297,7 @@ static void cmd_capabilities(struct session *s, struct command *cmd)
 		session_line(s, "POST");
 	session_line(s, "OVER MSGID");
 	session_line(s, "HDR");
-	session_line(s, "LIST ACTIVE ACTIVE.TIMES HEADERS%s NEWSGROUPS OVERVIEW.FMT",
+	session_line(s, "LIST ACTIVE ACTIVE.TIMES COUNTS HEADERS%s NEWSGROUPS OVERVIEW.FMT",
 		     d->cfg.motd ? " MOTD" : "");
 	session_line(s, "NEWNEWS");
 	if (d->tls != NULL && !s->tls_started)
@@ -327,7 +327,7 @@ static void cmd_help(struct session *s, struct command *cmd)
 		"HEAD [number|<message-id>]",
 		"HELP",
 		"LAST",
-		"LIST [ACTIVE|ACTIVE.TIMES|NEWSGROUPS [wildmat]|HEADERS [MSGID|RANGE]|MOTD|OVERVIEW.FMT]",
+		"LIST [ACTIVE|ACTIVE.TIMES|COUNTS|NEWSGROUPS [wildmat]|HEADERS [MSGID|RANGE]|MOTD|OVERVIEW.FMT]",
 		"LISTGROUP [newsgroup [range]]",
 		"MODE READER",
 		"NEWGROUPS [yy]yymmdd hhmmss [GMT]",
@@ -1254,7 +1254,7 @@ static void active_line(struct session *s, const struct group *g)
 		     group_status(g));
 }
 
-enum list_what { LIST_ACTIVE, LIST_TIMES, LIST_NEWSGROUPS, LIST_XGTITLE };
+enum list_what { LIST_ACTIVE, LIST_COUNTS, LIST_TIMES, LIST_NEWSGROUPS, LIST_XGTITLE };
 
 /* The group lines of LIST ACTIVE/ACTIVE.TIMES/NEWSGROUPS and XGTITLE. */
 static void list_groups(struct session *s, int code, enum list_what what, const char *w)
@@ -1272,6 +1272,10 @@ static void list_groups(struct session *s, int code, enum list_what what, const 
 		switch (what) {
 		case LIST_ACTIVE:
 			active_line(s, g);
+			break;
+		case LIST_COUNTS:	/* RFC 6048 §2.2: ACTIVE with the count before the status */
+			session_line(s, "%s %" PRId64 " %" PRId64 " %" PRId64 " %c", g->name, g->high,
+				     g->low, g->count, group_status(g));
 			break;
 		case LIST_TIMES:	/* RFC 3977 §7.6.4 */
 			session_line(s, "%s %" PRId64 " moot", g->name, g->created);
@@ -1301,6 +1305,8 @@ static void cmd_list(struct session *s, struct command *cmd)
 
 	if (strcasecmp(kw, "ACTIVE") == 0) {
 		list_groups(s, 215, LIST_ACTIVE, arg);
+	} else if (strcasecmp(kw, "COUNTS") == 0) {
+		list_groups(s, 215, LIST_COUNTS, arg);
 	} else if (strcasecmp(kw, "ACTIVE.TIMES") == 0) {
 		list_groups(s, 215, LIST_TIMES, arg);
 	} else if (strcasecmp(kw, "NEWSGROUPS") == 0) {

@@ -7,7 +7,7 @@ import time
 import harness
 from harness import check, eq, expect_code, nntplib
 
-LIST_CAPS = ("ACTIVE", "NEWSGROUPS", "OVERVIEW.FMT", "HEADERS", "ACTIVE.TIMES")
+LIST_CAPS = ("ACTIVE", "NEWSGROUPS", "OVERVIEW.FMT", "HEADERS", "ACTIVE.TIMES", "COUNTS")
 
 
 def _check_reader_caps(caps):
@@ -171,6 +171,23 @@ def test_list_active_times(srv):
 			check(abs(t - now) < 3600, "creation time of %s is %d, now %d" % (n, t, now))
 		lines = c.cmd_multi("LIST ACTIVE.TIMES moot.ann*", 215)
 		eq([l.split()[0] for l in lines], ["moot.announce"], "ACTIVE.TIMES wildmat")
+
+
+def test_list_counts(srv):
+	# RFC 6048 §2.2: the ACTIVE line with the article count before the status,
+	# the same figures as GROUP.
+	harness.post_n(srv, 3)
+	with srv.raw() as c:
+		lines = c.cmd_multi("LIST COUNTS", 215)
+		rows = {l.split()[0]: l.split()[1:] for l in lines}
+		eq(sorted(rows), ["moot.announce", "moot.general", "moot.mod"], "COUNTS groups")
+		_, g = c.cmd("GROUP moot.general", 211)
+		count, low, high = g.split()[1:4]
+		eq(rows["moot.general"], [high, low, count, "y"], "COUNTS line against GROUP")
+		eq(rows["moot.mod"][3], "m", "COUNTS status of a moderated group")
+		lines = c.cmd_multi("LIST COUNTS moot.gen*", 215)
+		eq([l.split()[0] for l in lines], ["moot.general"], "COUNTS wildmat")
+		c.cmd("LIST COUNTS [", 501)
 
 
 def test_xgtitle(srv):
