@@ -50,7 +50,11 @@ struct tls_ctx {
  * faulting in the pages of fresh mappings.  (TLS: four full records.)
  */
 #define OUT_MIN 4096		/* first size of a TLS write request's data */
-#define OUT_MAX (65 * 1024)	/* most bytes in one write request */
+#define OUT_PLAIN (4 * 16384)	/* plaintext per TLS write request: four full records */
+/* Room for the records of n bytes of plaintext: each record (at most 16 KiB
+ * of plaintext) adds a header, a tag and padding. */
+#define RECORDS_SIZE(n) ((n) + ((n) / 16384 + 1) * 128)
+#define OUT_MAX RECORDS_SIZE((size_t)OUT_PLAIN)	/* most bytes in one write request */
 
 struct write_req {
 	uv_write_t req;		/* req.data points to the xport */
@@ -409,7 +413,8 @@ static void on_write(uv_write_t *req, int status)
 		x->drain_cb(x);
 }
 
-/* Hand n buffers to the socket as one uv_write (copied into one block). */
+/* Hand n buffers to the socket, copied into write requests of at most
+ * OUT_MAX bytes each. */
 static int raw_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
 {
 	size_t total = 0, off = 0;
@@ -459,7 +464,6 @@ static int raw_write(struct xport *x, const uv_buf_t *bufs, unsigned int n)
  * into a memory BIO and out of it again.  The method is made once per
  * process and never freed: connections of a replaced tls_ctx still use it.
  */
-
 /* Room for extra more bytes in t->out; 0 or MOOT_ENOMEM. */
 static int out_reserve(struct tls_conn *t, size_t extra)
 {
@@ -557,10 +561,6 @@ static int flush_wbio(struct xport *x)
 	return 0;
 }
 
-/* Room for the records of n more bytes of plaintext: each record (at most
- * 16 KiB of plaintext) adds a header, a tag and padding. */
-#define RECORDS_SIZE(n) ((n) + ((n) / 16384 + 1) * 128)
-
 /*
  * Encrypt plaintext into the write BIO (the handshake must be done), one
  * record at a time; a bigger reply goes out as several write requests.
@@ -575,7 +575,7 @@ static int tls_write_plain(struct xport *x, const char *p, size_t n)
 		    (rc = flush_wbio(x)) != 0)
 			return rc;
 		/* A new request gets room for up to four records at once. */
-		if (out_reserve(x->tls, x->tls->out == NULL ? RECORDS_SIZE(n < 65536 ? n : 65536)
+		if (out_reserve(x->tls, x->tls->out == NULL ? RECORDS_SIZE(n < OUT_PLAIN ? n : OUT_PLAIN)
 							     : RECORDS_SIZE((size_t)chunk)) != 0)
 			return MOOT_ENOMEM;
 		w = SSL_write(x->tls->ssl, p, chunk);
