@@ -454,15 +454,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)",
 	/*
 	 * A cancelled first reply: the thread's next counted reply becomes its
-	 * first (none: NULL, unanswered again).  Walks articles_arrived from the
-	 * thread's start; only on cancel.
+	 * first (none: NULL, unanswered again; runs after ST_REMOVE_REPLY_COUNT).
+	 * Walks articles_arrived from the thread's start to that reply; only on
+	 * cancel, and not at all when no reply is left.
 	 */
 	[ST_REMOVE_FIRST_REPLY] =
-		"UPDATE threads SET first_reply = ("
+		"UPDATE threads SET first_reply = CASE WHEN replies = 0 THEN NULL ELSE ("
 		"  SELECT max(a.arrived - threads.started, 0) FROM articles a"
 		"  WHERE a.arrived >= threads.started AND a.root = threads.msgid AND a.id <> ?1"
 		"  AND a.id IN (SELECT article_id FROM replies)"
-		"  ORDER BY a.arrived LIMIT 1)"
+		"  ORDER BY a.arrived LIMIT 1) END"
 		" WHERE msgid = (SELECT root FROM articles WHERE id = ?1)"
 		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)"
 		" AND first_reply = max((SELECT arrived FROM articles WHERE id = ?1) - started, 0)",
