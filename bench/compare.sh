@@ -45,11 +45,7 @@ MPID=""
 BG=""
 cleanup() {
 	[ -n "$BG" ] && kill "$BG" 2>/dev/null
-	if [ -n "$MPID" ]; then
-		kill "$MPID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.2; done
-		kill -9 "$MPID" 2>/dev/null
-	fi
+	[ -n "$MPID" ] && stop_mootd
 	echo "mootd stopped; its log and the raw moot-bench lines are in $TMP"
 	echo "INN (innd, nnrpd on 2119 and 2563) is left running: stop it with"
 	echo "  su news -s /bin/sh -c '/usr/lib/news/bin/rc.news stop'; pkill -u news -x nnrpd"
@@ -92,13 +88,26 @@ peers:
     accept: "bench.*"
     identity: { fingerprint: "$FP" }
 EOF
-"$MOOTD" -c "$TMP/mootd.yaml" >"$TMP/mootd.log" 2>&1 &
-MPID=$!
-for _ in $(seq 50); do
-	(exec 3<>/dev/tcp/127.0.0.1/$MOOT_TLS) 2>/dev/null && break
-	kill -0 "$MPID" 2>/dev/null || die "mootd exited: $(tail -3 "$TMP/mootd.log")"
-	sleep 0.2
-done
+# start_mootd: start mootd on the run's configuration and wait for its TLS port.
+start_mootd() {
+	"$MOOTD" -c "$TMP/mootd.yaml" >>"$TMP/mootd.log" 2>&1 &
+	MPID=$!
+	for _ in $(seq 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/$MOOT_TLS) 2>/dev/null && return
+		kill -0 "$MPID" 2>/dev/null || die "mootd exited: $(tail -3 "$TMP/mootd.log")"
+		sleep 0.2
+	done
+	die "mootd does not listen on $MOOT_TLS"
+}
+# stop_mootd: SIGTERM, then (bounded) SIGKILL; by PID.
+stop_mootd() {
+	kill "$MPID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.2; done
+	kill -9 "$MPID" 2>/dev/null
+	wait "$MPID" 2>/dev/null
+	MPID=""
+}
+start_mootd
 
 # ---- helpers ----
 get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -171,6 +180,10 @@ for c in 8 64; do
 done
 
 # ---- idle: memory per idle TLS reader connection ----
+# A fresh mootd (same database): the heap the read loads left behind would
+# otherwise absorb the connections and hide what each one costs.
+stop_mootd
+start_mootd
 nnrpd_settle
 i=$(bench "inn idle $IDLE_CONNS" idle "${INN_TLS[@]}" --connections "$IDLE_CONNS" --seconds 5 \
 	--burst 20 --pids-of nnrpd)
