@@ -45,6 +45,20 @@ static int add_big(struct store *st, int n, size_t size)
 	return rc;
 }
 
+/* Articles first..first+n-1 of size bytes in one transaction committed
+ * without the WAL sync; 0 or the first error (then rolled back). */
+static int add_batch(struct store *st, int first, int n, size_t size)
+{
+	int rc = store_begin_nosync(st), i;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = add_big(st, first + i, size);
+	if (rc == 0)
+		return store_commit_nosync(st);
+	store_rollback(st);
+	return rc;
+}
+
 /* A commit of many pages reaches the WAL file in one write, synced or not. */
 static void walvfs_one_write(void)
 {
@@ -55,10 +69,7 @@ static void walvfs_one_write(void)
 	if (fix_open(&f) < 0)
 		goto out;
 	CHECK_INT(store_wal_writes(f.st, &asked0, &made0), 0);
-	CHECK_INT(store_begin_nosync(f.st), 0);
-	for (n = 0; n < 40; n++)
-		CHECK_INT(add_big(f.st, n, 3000), 0);
-	CHECK_INT(store_commit_nosync(f.st), 0);
+	CHECK_INT(add_batch(f.st, 0, 40, 3000), 0);
 	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
 	CHECK(asked - asked0 >= 2 * 30);	/* header and page of each frame */
 	CHECK_INT(made - made0, 1);
@@ -91,12 +102,8 @@ static void walvfs_visible(void)
 		goto out;
 	for (n = 0; n < 5; n++) {
 		char msgid[32];
-		int i;
 
-		CHECK_INT(store_begin_nosync(f.st), 0);
-		for (i = 0; i < 20; i++)
-			CHECK_INT(add_big(f.st, n * 20 + i, 1500), 0);
-		CHECK_INT(store_commit_nosync(f.st), 0);
+		CHECK_INT(add_batch(f.st, n * 20, 20, 1500), 0);
 		snprintf(msgid, sizeof(msgid), "<%d@big>", n * 20 + 19);
 		CHECK_INT(store_msgid_seen(other, msgid), 1);
 		CHECK_INT(store_msgid_seen(other, "<0@big>"), 1);
@@ -126,13 +133,8 @@ static void walvfs_exit(void)
 		struct store *st = NULL;
 		int ok = store_open(f.path, &st, err, sizeof(err)) == 0;
 
-		for (n = 0; n < 10 && ok; n++) {
-			int i;
-			ok = store_begin_nosync(st) == 0;
-			for (i = 0; i < 30 && ok; i++)
-				ok = add_big(st, n * 30 + i, 1500) == 0;
-			ok = ok && store_commit_nosync(st) == 0;
-		}
+		for (n = 0; n < 10 && ok; n++)
+			ok = add_batch(st, n * 30, 30, 1500) == 0;
 		ok = ok && store_sync(st) == 0;
 		_exit(ok ? 0 : 1);	/* no store_close: nothing is flushed at close */
 	}
