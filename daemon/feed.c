@@ -452,7 +452,7 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 {
 	struct feed_conn *c = x->data;
 	struct feed *f = c->f;
-	size_t content;
+	size_t content, off = 0;
 	ssize_t n;
 	int in_txn;
 
@@ -469,19 +469,23 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 	 * offered again and answered 438.  The next sync of anything makes it
 	 * durable. */
 	in_txn = store_begin_nosync(f->d->store) == 0;
-	while (f->conn == c && f->in.len) {
-		n = line_next(f->in.data, f->in.len, MAX_REPLY_LINE, &content);
+	/* Lines are taken by moving off and dropped together at the end: one
+	 * memmove per read, not one per reply line. */
+	while (f->conn == c && off < f->in.len) {
+		n = line_next(f->in.data + off, f->in.len - off, MAX_REPLY_LINE, &content);
 		if (n == 0)
 			break;
 		if (n < 0) {
 			fail(f, "reply line too long");
 			break;
 		}
-		f->in.data[content] = '\0';
-		on_line(f, f->in.data, content);
-		if (f->conn == c)
-			buf_consume(&f->in, (size_t)n);
+		f->in.data[off + content] = '\0';
+		on_line(f, f->in.data + off, content);
+		off += (size_t)n;
 	}
+	/* A dropped connection took its input with it (reset). */
+	if (f->conn == c)
+		buf_consume(&f->in, off);
 	if (in_txn && store_commit_nosync(f->d->store) != 0)
 		store_rollback(f->d->store);
 }

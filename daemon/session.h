@@ -70,7 +70,8 @@ struct session {
 	int counted;			/* counted in d->addrs */
 	int held;			/* in d->held: output waits for session_release_held */
 	char addr[64];			/* peer address, for logs */
-	struct buf in;			/* received plaintext not yet processed */
+	struct buf in;			/* received plaintext; from in_off on not yet processed */
+	size_t in_off;			/* bytes of in already taken (dropped once per read) */
 	struct buf out;			/* replies not yet written */
 	struct buf art;			/* article being received (SESSION_ARTICLE) */
 	int art_toobig;			/* the article exceeded max_article_bytes */
