@@ -106,6 +106,7 @@ struct client {
 	int multiline;			/* inside a multi-line reply body */
 	int ml_code;			/* its status code */
 	int inflight;			/* ingest: TAKETHIS awaiting a reply */
+	int refill;			/* ingest: replies came, refill the window after this read */
 	uint64_t seq;			/* articles generated on this connection */
 	uint64_t low, high, next;	/* read: group range and OVER cursor */
 	uint64_t t_sent;		/* read: when ARTICLE went out (ns) */
@@ -627,7 +628,7 @@ static void on_status(struct client *c, const char *l, size_t n)
 			if (c->inflight == 0)
 				client_close(c);
 		} else {
-			ingest_fill(c);
+			c->refill = 1;	/* once the whole read is handled: one write */
 		}
 		return;
 	case C_POST:
@@ -730,6 +731,10 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		}
 		on_line(c, c->in.data + off, content);
 		off += (size_t)n;
+	}
+	if (c->refill && c->state == C_STREAM) {
+		c->refill = 0;
+		ingest_fill(c);
 	}
 	if (c->state == C_IDLE) {
 		/* An idle connection keeps no buffers (what a server should do too). */
