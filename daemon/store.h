@@ -48,8 +48,9 @@ int store_sync(struct store *st);
 int store_checkpoint(struct store *st);
 int store_wal_frames(const struct store *st);
 /* Writes the connection asked for on its WAL and writes it made (walvfs.c
- * puts a commit's frames in one); 0 or MOOT_ENOTFOUND. */
-int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made);
+ * puts a commit's frames in one), and unless synced is NULL the syncs of
+ * its WAL SQLite made (none at a store_commit_nosync); 0 or MOOT_ENOTFOUND. */
+int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *synced);
 
 /* ---- groups ---- */
 
@@ -322,7 +323,9 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
  * article numbered in group_id: per-day activity of its poster, the thread it
  * starts (no References) or replies to (root = first References id; the
  * thread's first-reply time is set by its first reply), and the poster's
- * first-ever post.
+ * first-ever post.  Inside a transaction the post counts and poster rows
+ * are gathered and written by store_commit (or before a cancel); outside
+ * one, at once.
  */
 int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, const char *poster,
 		       const char *root, int64_t arrived);

@@ -15,10 +15,18 @@
 int walvfs_register(void);
 
 /* Counters of a WAL file opened through the VFS (f: its sqlite3_file, as
- * SQLITE_FCNTL_JOURNAL_POINTER gives it): writes SQLite asked for and writes
- * made to the file.  0, or MOOT_ENOTFOUND when f is not such a WAL file.
+ * SQLITE_FCNTL_JOURNAL_POINTER gives it): writes SQLite asked for, writes
+ * made to the file and, unless synced is NULL, syncs made at SQLite's asking.
+ * 0, or MOOT_ENOTFOUND when f is not such a WAL file.
  * Read from the thread that uses the connection. */
 struct sqlite3_file;
-int walvfs_counts(struct sqlite3_file *f, uint64_t *asked, uint64_t *made);
+int walvfs_counts(struct sqlite3_file *f, uint64_t *asked, uint64_t *made, uint64_t *synced);
+
+/* While on, the WAL file f skips the syncs SQLite asks for (as with
+ * synchronous=NORMAL: a sync after the WAL header was written is still
+ * made); its buffered writes still reach the file at the same points.
+ * 0, or MOOT_ENOTFOUND when f is not such a WAL file.  From the thread that
+ * uses the connection. */
+int walvfs_defer_sync(struct sqlite3_file *f, int on);
 
 #endif

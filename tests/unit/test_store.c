@@ -1497,6 +1497,54 @@ out:
 	fix_close(&f);
 }
 
+/*
+ * Figures gathered in one transaction are written whole: more rows than the
+ * store holds at once (300 posters in one batch), a cancel in the same
+ * batch of a post recorded before it, and a rolled-back batch that leaves
+ * nothing behind for the next commit.
+ */
+static void store_figures_batched(void)
+{
+	struct fix f;
+	struct store_stats s;
+	char poster[32];
+	int64_t ga[1], ids[301];
+	int n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_group_upsert(f.st, "a.test", "", 1, &f.ga), 0);
+	ga[0] = f.ga;
+	CHECK_INT(store_begin(f.st), 0);
+	for (n = 1; n <= 300; n++) {
+		snprintf(poster, sizeof(poster), "p%d@x", n);
+		ids[n] = fig_post(&f, n, T0 + n * 60, poster, n > 1 ? 1 : 0, f.ga, 0, NULL);
+		if (n == 10)
+			CHECK_INT(store_article_remove(f.st, ids[5], T0 + DAY, NULL, NULL), 0);
+	}
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.posts, 299);		/* 300 less the cancelled one */
+	CHECK_INT(s.posters, 300);		/* the posters keep their rows */
+	CHECK_INT(s.new_posters, 300);
+	CHECK_INT(s.threads, 1);
+	CHECK_INT(s.ntop, 1);
+	CHECK_INT(s.top[0].replies, 298);	/* 2..300 less 5 */
+
+	CHECK_INT(store_begin(f.st), 0);
+	for (n = 0; n < 5; n++)
+		fig_post(&f, 400 + n, T0 + 50, "gone@x", 1, f.ga, 0, NULL);
+	store_rollback(f.st);
+	CHECK_INT(store_begin(f.st), 0);
+	fig_post(&f, 500, T0 + 70, "p1@x", 1, f.ga, 0, NULL);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.posts, 300);
+	CHECK_INT(s.posters, 300);
+out:
+	fix_close(&f);
+}
+
 void test_store(void)
 {
 	RUN(store_open_fails);
@@ -1517,4 +1565,5 @@ void test_store(void)
 	RUN(store_events);
 	RUN(store_cancel);
 	RUN(store_figures);
+	RUN(store_figures_batched);
 }

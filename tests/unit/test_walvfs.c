@@ -68,9 +68,9 @@ static void walvfs_one_write(void)
 
 	if (fix_open(&f) < 0)
 		goto out;
-	CHECK_INT(store_wal_writes(f.st, &asked0, &made0), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked0, &made0, NULL), 0);
 	CHECK_INT(add_batch(f.st, 0, 40, 3000), 0);
-	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked, &made, NULL), 0);
 	CHECK(asked - asked0 >= 2 * 30);	/* header and page of each frame */
 	CHECK_INT(made - made0, 1);
 	CHECK_INT(store_begin(f.st), 0);
@@ -79,7 +79,7 @@ static void walvfs_one_write(void)
 	CHECK_INT(store_commit(f.st), 0);
 	asked0 = asked;
 	made0 = made;
-	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked, &made, NULL), 0);
 	CHECK(asked - asked0 >= 2 * 8);
 	CHECK_INT(made - made0, 1);
 out:
@@ -168,14 +168,14 @@ static void walvfs_big(void)
 
 	if (fix_open(&f) < 0)
 		goto out;
-	CHECK_INT(store_wal_writes(f.st, &asked0, &made0), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked0, &made0, NULL), 0);
 	CHECK_INT(store_begin_nosync(f.st), 0);
 	for (n = 0; n < 300; n++)
 		CHECK_INT(add_big(f.st, n, 9000), 0);
 	CHECK_INT(add_big(f.st, 300, 3 << 20), 0);	/* 3 MiB, past the buffer */
 	CHECK_INT(store_commit_nosync(f.st), 0);
 	CHECK_INT(store_sync(f.st), 0);
-	CHECK_INT(store_wal_writes(f.st, &asked, &made), 0);
+	CHECK_INT(store_wal_writes(f.st, &asked, &made, NULL), 0);
 	CHECK(made - made0 >= 4);
 	CHECK(made - made0 < (asked - asked0) / 50);
 	store_close(f.st);
@@ -190,10 +190,63 @@ out:
 	fix_close(&f);
 }
 
+/* Syncs of the loop's WAL since *last (updated); UINT64_MAX when unknown. */
+static uint64_t syncs_since(struct store *st, uint64_t *last)
+{
+	uint64_t asked, made, synced, d;
+
+	if (store_wal_writes(st, &asked, &made, &synced) != 0)
+		return UINT64_MAX;
+	d = synced - *last;
+	*last = synced;
+	return d;
+}
+
+/*
+ * A store_commit syncs the WAL; a store_commit_nosync does not (its sync is
+ * store_sync's), and neither does one rolled back; afterwards commits sync
+ * again.  When the WAL starts over after a full checkpoint, its new header
+ * is synced even inside a nosync transaction, as synchronous=NORMAL does.
+ */
+static void walvfs_deferred_sync(void)
+{
+	struct fix f;
+	uint64_t last = 0;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	syncs_since(f.st, &last);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(add_big(f.st, 0, 3000), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK(syncs_since(f.st, &last) == 1);
+	CHECK_INT(add_batch(f.st, 1, 10, 3000), 0);
+	CHECK(syncs_since(f.st, &last) == 0);
+	CHECK_INT(store_begin_nosync(f.st), 0);
+	CHECK_INT(add_big(f.st, 11, 3000), 0);
+	store_rollback(f.st);
+	CHECK(syncs_since(f.st, &last) == 0);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(add_big(f.st, 12, 3000), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK(syncs_since(f.st, &last) == 1);
+	/* Everything copied: the next commit writes the WAL from its start. */
+	CHECK_INT(store_checkpoint(f.st), 0);
+	CHECK_INT(add_batch(f.st, 13, 2, 3000), 0);
+	CHECK(syncs_since(f.st, &last) == 1);
+	CHECK_INT(add_batch(f.st, 15, 2, 3000), 0);
+	CHECK(syncs_since(f.st, &last) == 0);
+	CHECK_INT(store_msgid_seen(f.st, "<16@big>"), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<11@big>"), 0);
+out:
+	fix_close(&f);
+}
+
 void test_walvfs(void)
 {
 	RUN(walvfs_one_write);
 	RUN(walvfs_visible);
 	RUN(walvfs_exit);
 	RUN(walvfs_big);
+	RUN(walvfs_deferred_sync);
 }
