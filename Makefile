@@ -86,7 +86,7 @@ CLIENT_OBJ = $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 HEADERS = $(wildcard proto/*.h daemon/*.h client/*.h tests/unit/*.h)
 
-.PHONY: all deps run check test unit integration asan install clean
+.PHONY: all deps test-deps run check test unit integration asan install clean
 
 all: $(BUILD)/mootd $(BUILD)/moot $(BUILD)/unit
 
@@ -122,6 +122,11 @@ install_missing = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || m
 deps:
 	@$(call install_missing,$(PKGS))
 
+# What only the tests need: CPython's own test suite, whose networked nntplib
+# tests run against mootd (tests/integration/19_cpython_nntplib.py).
+test-deps: deps
+	@$(call install_missing,libpython3.$$($(PYTHON) -c 'import sys; print(sys.version_info[1])')-testsuite)
+
 run: deps
 	$(MAKE) $(BUILD)/mootd $(BUILD)/moot
 	$(BUILD)/mootd
@@ -137,7 +142,7 @@ test: unit integration
 asan:
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined DEVELOPER=1 test
 
-check: deps
+check: test-deps
 	$(MAKE) DEVELOPER=1 test
 	$(MAKE) asan
 	$(MAKE) fuzz-corpus

@@ -323,9 +323,9 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
  * article numbered in group_id: per-day activity of its poster, the thread it
  * starts (no References) or replies to (root = first References id; the
  * thread's first-reply time is set by its first reply), and the poster's
- * first-ever post.  Inside a transaction the post counts and poster rows
- * are gathered and written by store_commit (or before a cancel); outside
- * one, at once.
+ * first-ever post.  Inside a transaction the post counts, poster rows and
+ * reply counts are gathered and written by store_commit (or before a
+ * cancel); outside one, at once.
  */
 int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, const char *poster,
 		       const char *root, int64_t arrived);
