@@ -7,7 +7,9 @@
  * Modes:
  *   ingest  MODE STREAM, then pipelined TAKETHIS (RFC 4644 §2.5) of generated
  *           ~1.5 KB articles in threads across the --group list, a window of
- *           64 per connection; counts 239 (accepted) and 439 (rejected).
+ *           64 per connection refilled once per read in one write (or after
+ *           each reply, --refill-each); counts 239 (accepted) and 439
+ *           (rejected).
  *   post    POST (RFC 3977 §6.3.1) in a loop on each reader connection.
  *   read    GROUP, OVER over the whole group in chunks of 1000 (RFC 3977
  *           §8.3), then, once every client has finished its OVER walk,
@@ -85,6 +87,7 @@ struct opts {
 	int window;			/* ingest: TAKETHIS in flight per connection */
 	int burst;			/* idle: connects in progress at once */
 	int quickack;			/* re-arm TCP_QUICKACK after every read */
+	int refill_each;		/* ingest: a write per reply, not one per read */
 	const char *groups[MAX_GROUPS];
 	int ngroups;
 	long pid;			/* idle: server process to measure, or 0 */
@@ -627,6 +630,8 @@ static void on_status(struct client *c, const char *l, size_t n)
 		if (b->stopping) {
 			if (c->inflight == 0)
 				client_close(c);
+		} else if (b->o.refill_each) {
+			ingest_fill(c);	/* this reply's slot at once, in a write of its own */
 		} else {
 			c->refill = 1;	/* once the whole read is handled: one write */
 		}
@@ -1045,6 +1050,8 @@ static void usage(FILE *f)
 		"  --seconds S           run length (default 10; read: the ARTICLE phase; idle: hold)\n"
 		"  --over-seconds S      read: bound on the OVER walk (default 60)\n"
 		"  --window W            ingest: TAKETHIS in flight per connection (default 64)\n"
+		"  --refill-each         ingest: send the next article after each reply, in a\n"
+		"                        write of its own (default: refill once per read)\n"
 		"  --group G             a group (repeatable; default bench.test and bench.other)\n"
 		"  --burst B             idle: connects in progress at once (default 200)\n"
 		"  --pid PID             idle: the server process whose memory is measured\n"
@@ -1103,6 +1110,10 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		}
 		if (strcmp(a, "--quickack") == 0) {
 			o->quickack = 1;
+			continue;
+		}
+		if (strcmp(a, "--refill-each") == 0) {
+			o->refill_each = 1;
 			continue;
 		}
 		if (v == NULL)
