@@ -32,6 +32,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,12 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER overview_remove AFTER DELETE ON articles BEGIN"
 	" DELETE FROM overview WHERE article_id = old.id;"
 	" END;",
+	/*
+	 * 4 -> 5: store_article_add writes the overview line itself, built in
+	 * C (over_line): the trigger's SQL concatenation cost about 4 us per
+	 * article, a sixth of the loop's time per ingested article.
+	 */
+	"DROP TRIGGER overview_add;",
 };
 
 /* Seconds in an hour: posts are counted per hour, arrived / HOUR. */
@@ -243,6 +250,7 @@ enum stmt_id {
 	ST_GROUP_HIGH,
 	ST_MSGID_SEEN,
 	ST_ARTICLE_ADD,
+	ST_OVERVIEW_ADD,
 	ST_NUMBER_ADD,
 	ST_HISTORY_ADD,
 	ST_NUMBER_GET,
@@ -343,6 +351,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, from_, subject, date,"
 		" refs, xref, head, body, poster, root, parent)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[ST_OVERVIEW_ADD] = "INSERT INTO overview(article_id, line) VALUES(?1, ?2)",
 	[ST_NUMBER_ADD] = "INSERT INTO numbering(group_id, number, article_id) VALUES(?1, ?2, ?3)",
 	[ST_HISTORY_ADD] =
 		"INSERT INTO history(msgid, seen, state) VALUES(?1, ?2, ?3)"
@@ -562,6 +571,7 @@ struct store {
 	struct sqlite3_file *deferred;		/* inside store_begin_nosync: its WAL file */
 	int reading;				/* inside store_read_begin */
 	struct figures fig;			/* not yet written (store_stats_record) */
+	struct buf over;			/* store_article_add's overview line */
 };
 
 static int figures_flush(struct store *st);
@@ -832,6 +842,7 @@ void store_close(struct store *st)
 	if (st == NULL)
 		return;
 	buf_release(&st->fig.names);
+	buf_release(&st->over);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
 	if (st->ckpt && sqlite3_close(st->ckpt) != SQLITE_OK)
@@ -1057,7 +1068,28 @@ int store_msgid_seen(struct store *st, const char *msgid)
 }
 
 /*
- * Insert article a (its strings and blobs are copied by SQLite); *article_id.
+ * The overview line of a into b: everything after "number TAB" (RFC 3977
+ * §8.3.2), as OVER_LINE makes it from the stored columns (absent values
+ * empty, no "Xref: " without an xref).  0 or MOOT_ENOMEM.
+ */
+static int over_line(struct buf *b, const struct store_article *a)
+{
+	const char *xref = a->xref ? a->xref : "";
+
+	buf_clear(b);
+	if (buf_cat(b, a->subject ? a->subject : "", "\t", a->from ? a->from : "", "\t",
+		    a->date ? a->date : "", "\t", a->msgid, "\t", a->refs ? a->refs : "", "\t",
+		    (char *)NULL) != 0 ||
+	    buf_put_int(b, a->bytes) != 0 || buf_puts(b, "\t") != 0 ||
+	    buf_put_int(b, a->lines) != 0 ||
+	    buf_cat(b, "\t", xref[0] ? "Xref: " : "", xref, (char *)NULL) != 0)
+		return MOOT_ENOMEM;
+	return 0;
+}
+
+/*
+ * Insert article a and its overview line (strings and blobs are copied by
+ * SQLite); *article_id.
  * MOOT_EEXIST, not logged, when the message-id is already stored: only this
  * statement fails, the caller's transaction goes on.
  */
@@ -1096,6 +1128,19 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 			ret = fail(st, "add article");
 	}
 	done(s);
+	if (ret != 0)
+		return ret;
+	if (over_line(&st->over, a) != 0) {
+		fprintf(stderr, "store: add article: overview line: out of memory\n");
+		return MOOT_ESTORE;
+	}
+	s = st->stmt[ST_OVERVIEW_ADD];
+	sqlite3_bind_int64(s, 1, *article_id);
+	sqlite3_bind_text64(s, 2, st->over.data, st->over.len, SQLITE_STATIC, SQLITE_UTF8);
+	ret = run(st, ST_OVERVIEW_ADD, "add article: overview");
+	/* Keep a small buffer for the next line; drop one a long References grew. */
+	if (st->over.cap > 64 * 1024)
+		buf_release(&st->over);
 	return ret;
 }
 

@@ -4,6 +4,7 @@ SIGHUP reload, SIGTERM, restart, and `mootd -t`."""
 import os
 import re
 import socket
+import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -207,6 +208,36 @@ def test_restart_keeps_articles(srv):
 
 def _list_groups(c):
 	return {l.split()[0]: l for l in c.cmd_multi("LIST ACTIVE", 215)}
+
+
+def test_upgrade_from_schema_4(srv):
+	"""A database of schema version 4 (its overview lines kept by a trigger)
+	opens, is migrated (the trigger goes: mootd writes the lines itself),
+	keeps its articles and takes new ones with one overview line each."""
+	old = harness.post_n(srv, 2)
+	srv.stop()
+	db = sqlite3.connect(srv.db_path)
+	try:
+		db.execute("CREATE TRIGGER overview_add AFTER INSERT ON articles BEGIN"
+			   " INSERT INTO overview(article_id, line) VALUES(new.id, 'from the trigger'); END")
+		db.execute("PRAGMA user_version = 4")
+		db.commit()
+	finally:
+		db.close()
+	srv.start(new_ports=False)
+	new = harness.post_n(srv, 1, subject="After the upgrade")
+	with srv.raw() as c:
+		eq(c.cmd("GROUP moot.general", 211)[1].split()[1:4], ["3", "1", "3"], "GROUP")
+		over = c.cmd_multi("OVER 1-3", 224)
+	eq([l.split("\t")[4] for l in over], old + new, "one overview line per article")
+	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
+	db = sqlite3.connect(srv.db_path)
+	try:
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 5, "schema version")
+		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'overview_add'").fetchone()[0],
+		   0, "the trigger is gone")
+	finally:
+		db.close()
 
 
 def _descriptions(c):

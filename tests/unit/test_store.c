@@ -684,6 +684,20 @@ static void store_overview_lines(void)
 	CHECK_INT(store_over_lines(f.st, f.ga, 5, 100, 0, line_cb, &l), 2);
 	CHECK_STR(l.text, "5|subject 5\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<5@test>"
 			  "\t<1@test>\t105\t5\tXref: host a.test:1\n6|\t\t\t<bare@test>\t\t40\t0\t\n");
+	/* absent values (NULL) are empty too, numbers as numbers */
+	memset(&a, 0, sizeof(a));
+	a.msgid = "<null@test>";
+	a.head = "Message-ID: <null@test>\r\n";
+	a.head_len = strlen(a.head);
+	a.bytes = 1234567890123;
+	a.lines = 7;
+	a.xref = "host a.test:7";
+	CHECK_INT(store_article_add(f.st, &a, &ids[0]), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 7, ids[0]), 0);
+	memset(&l, 0, sizeof(l));
+	CHECK_INT(store_over_lines(f.st, f.ga, 7, 7, 0, line_cb, &l), 1);
+	CHECK_STR(l.text, "7|\t\t\t<null@test>\t\t1234567890123\t7\tXref: host a.test:7\n");
+	CHECK_INT(store_article_remove(f.st, ids[0], 7000, NULL, NULL), 0);
 	/* a cancelled article's line goes with it */
 	CHECK_INT(store_article_remove(f.st, id, 7000, NULL, NULL), 0);
 	memset(&l, 0, sizeof(l));
