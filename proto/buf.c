@@ -85,6 +85,38 @@ int buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
+int buf_cat(struct buf *b, ...)
+{
+	size_t len = b->len;
+	const char *s;
+	va_list ap;
+	int rc = 0;
+
+	va_start(ap, b);
+	while (rc == 0 && (s = va_arg(ap, const char *)) != NULL)
+		rc = buf_append(b, s, strlen(s));
+	va_end(ap);
+	if (rc != 0 && b->data != NULL) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+	return rc;
+}
+
+int buf_put_int(struct buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 /*
  * Append printf-formatted text; 0, MOOT_ENOMEM, or MOOT_EINVAL when the
  * format itself fails.  On failure b's content is unchanged.

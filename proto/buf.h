@@ -10,6 +10,7 @@
 #define BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 
 struct buf {
@@ -28,6 +29,11 @@ int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Append a C string. */
 int buf_puts(struct buf *b, const char *s);
+/* Append C strings up to a NULL argument (no format to parse: the hot paths'
+ * header lines); 0 or MOOT_ENOMEM, and then b's content is unchanged. */
+int buf_cat(struct buf *b, ...) __attribute__((sentinel));
+/* Append v in decimal; 0 or MOOT_ENOMEM. */
+int buf_put_int(struct buf *b, int64_t v);
 /* Append printf-formatted text. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);

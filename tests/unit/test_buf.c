@@ -178,6 +178,31 @@ static void consume_and_clear(void)
 	CHECK(b.data == NULL);
 }
 
+/* buf_cat appends every string up to NULL; buf_put_int writes decimal, the
+ * extremes included, as printf's %lld would. */
+static void cat_and_int(void)
+{
+	struct buf b;
+	char want[32];
+	static const int64_t v[] = { 0, 7, -7, 1234567890123, INT64_MAX, INT64_MIN };
+	size_t i;
+
+	buf_init(&b);
+	CHECK_INT(buf_cat(&b, "Path: ", "a!b", "\r\n", (char *)NULL), 0);
+	CHECK_STR(b.data, "Path: a!b\r\n");
+	CHECK_INT(buf_cat(&b, (char *)NULL), 0);
+	CHECK_INT(buf_cat(&b, "", "x", (char *)NULL), 0);
+	CHECK_STR(b.data, "Path: a!b\r\nx");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_clear(&b);
+		CHECK_INT(buf_put_int(&b, v[i]), 0);
+		snprintf(want, sizeof(want), "%lld", (long long)v[i]);
+		CHECK_STR(b.data, want);
+		CHECK_INT(b.len, strlen(want));
+	}
+	buf_release(&b);
+}
+
 void test_buf(void)
 {
 	RUN(init_release);
@@ -188,4 +213,5 @@ void test_buf(void)
 	RUN(printf_appends);
 	RUN(printf_boundary);
 	RUN(consume_and_clear);
+	RUN(cat_and_int);
 }
