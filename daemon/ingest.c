@@ -226,6 +226,11 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 	const char *date;
 	size_t i;
 
+	/* The head as received plus what is added (Path, dates, Xref), and
+	 * the overview values, without a string of reallocs. */
+	if (buf_reserve(&p->head, a->head_len + 256) != 0 || buf_reserve(&p->over, 512) != 0)
+		return MOOT_ENOMEM;
+
 	buf_puts(&p->path, d->cfg.pathhost);
 	if (source != INGEST_PEER) {
 		/* RFC 5537 §3.2.1: the injecting agent's POSTED keyword. */

@@ -31,6 +31,8 @@
 
 /* A line of article data longer than this is taken in pieces. */
 #define ARTICLE_PIECE (64 * 1024)
+/* Most room reserved for an article before its first line (session.art_hint). */
+#define ART_HINT_MAX (64 * 1024)
 /* A close that has not completed after this many seconds is forced. */
 #define CLOSE_GRACE_S 30
 
@@ -261,6 +263,11 @@ void session_receive_article(struct session *s, session_article_cb cb)
 	s->art_toobig = 0;
 	s->art_midline = 0;
 	buf_clear(&s->art);
+	/* Room for an article like the last one at once, instead of a
+	 * dozen reallocs line by line (a failure here is retried by the
+	 * appends). */
+	if (s->art_hint > 0)
+		buf_reserve(&s->art, s->art_hint);
 }
 
 void session_wait(struct session *s)
@@ -344,6 +351,7 @@ static void finish_article(struct session *s)
 {
 	session_article_cb cb = s->art_cb;
 
+	s->art_hint = s->art.len < ART_HINT_MAX ? s->art.len + s->art.len / 8 : ART_HINT_MAX;
 	s->state = SESSION_COMMAND;
 	s->art_cb = NULL;
 	cb(s, &s->art, s->art_toobig ? MOOT_ETOOBIG : 0);

@@ -76,6 +76,7 @@ struct session {
 	struct buf art;			/* article being received (SESSION_ARTICLE) */
 	int art_toobig;			/* the article exceeded max_article_bytes */
 	int art_midline;		/* part of an over-long line was already taken */
+	size_t art_hint;		/* room to reserve for the next article (the last one's size) */
 	session_article_cb art_cb;
 	session_cont_fn cont;		/* a long reply in progress, or NULL */
 	int64_t cont_next, cont_hi;	/* continuation cursor */
