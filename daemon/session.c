@@ -165,9 +165,14 @@ write:
 /* Append "CODE text\r\n" to b. */
 static void status_line(struct buf *b, int code, const char *fmt, va_list ap)
 {
-	buf_printf(b, "%03d ", code);
+	const char digits[4] = { (char)('0' + code / 100 % 10), (char)('0' + code / 10 % 10),
+				 (char)('0' + code % 10), ' ' };
+
+	buf_append(b, digits, sizeof(digits));
 	if (fmt == NULL)
 		buf_puts(b, command_reply_text(code));
+	else if (strcmp(fmt, "%s") == 0)
+		buf_puts(b, va_arg(ap, const char *));	/* e.g. 239 <id>: no format to parse */
 	else
 		buf_vprintf(b, fmt, ap);
 	buf_append(b, "\r\n", 2);
