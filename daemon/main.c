@@ -352,6 +352,16 @@ static void on_drain_timeout(uv_timer_t *t)
 		xport_abort(&s->x);
 }
 
+/* The end of every loop turn (after the I/O callbacks): no read snapshot
+ * is kept across the wait for the next events. */
+static void on_turn_end(uv_check_t *h)
+{
+	struct mootd *d = h->loop->data;
+
+	if (d->store != NULL)
+		store_read_release(d->store);
+}
+
 /* SIGTERM: stop accepting, commit what is queued, finish replies, exit. */
 static void drain(struct mootd *d)
 {
@@ -366,6 +376,7 @@ static void drain(struct mootd *d)
 	auth_stop(d);
 	session_close_all(d);
 	uv_close((uv_handle_t *)&d->tick, NULL);
+	uv_close((uv_handle_t *)&d->turn_end, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -445,6 +456,10 @@ static int start(struct mootd *d)
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
 	uv_timer_init(d->loop, &d->tick);
 	uv_timer_start(&d->tick, on_tick, 1000, 1000);
+	/* A read snapshot kept between commands lasts one turn at most. */
+	uv_check_init(d->loop, &d->turn_end);
+	uv_check_start(&d->turn_end, on_turn_end);
+	uv_unref((uv_handle_t *)&d->turn_end);
 	/* First expiry a minute after start, not in the way of start-up. */
 	d->last_expire = mootd_now() - EXPIRE_EVERY_S + 60;
 	log_info("mootd %s ready: pathhost %s, %zu groups, state %s", MOOT_VERSION,

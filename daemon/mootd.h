@@ -62,6 +62,7 @@ struct mootd {
 	uint64_t login_failures;	/* counters for metrics */
 	uint64_t posts_rejected;
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */
+	uv_check_t turn_end;		/* every loop turn: store_read_release */
 	uv_signal_t sighup, sigterm, sigint;
 	uv_timer_t drain_timer;		/* SIGTERM: forces the last connections closed */
 	int draining;			/* SIGTERM received: no new sessions */

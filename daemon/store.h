@@ -29,9 +29,13 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* Run the reads of one command in one snapshot (one WAL read lock): between
- * these two calls only reads; store_read_end also after a failure. */
+ * these two calls only reads; store_read_end also after a failure.  The
+ * snapshot is kept for the next command's store_read_begin until
+ * store_read_release (the loop calls it at the end of every turn) or until a
+ * statement that writes, which releases it first. */
 void store_read_begin(struct store *st);
 void store_read_end(struct store *st);
+void store_read_release(struct store *st);
 
 /*
  * Group commit off the loop: a transaction begun with store_begin_nosync

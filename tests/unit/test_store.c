@@ -618,9 +618,33 @@ static void store_read_snapshot(void)
 	CHECK_INT(store_history_add(other, "<later@test>", 5, "cancelled"), 0);
 	CHECK_INT(store_msgid_seen(f.st, "<later@test>"), 0);
 	store_read_end(f.st);
-	/* ... seen after it */
+	/* ... nor in the snapshot kept for the next command ... */
+	store_read_begin(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<later@test>"), 0);
+	store_read_end(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<later@test>"), 0);
+	/* ... seen once it is released */
+	store_read_release(f.st);
 	CHECK_INT(store_msgid_seen(f.st, "<later@test>"), 1);
 	store_read_end(f.st);		/* a second end does nothing */
+	store_read_release(f.st);	/* nor a second release */
+	/* a write releases a kept snapshot first: it commits at once, and
+	 * sees (and is seen by) everything committed before it */
+	store_read_begin(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<1@test>"), 1);
+	store_read_end(f.st);
+	CHECK_INT(store_history_add(other, "<later2@test>", 5, "cancelled"), 0);
+	CHECK_INT(store_history_add(f.st, "<own@test>", 5, "cancelled"), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<later2@test>"), 1);
+	CHECK_INT(store_msgid_seen(other, "<own@test>"), 1);
+	/* and so does a write transaction */
+	store_read_begin(f.st);
+	CHECK_INT(store_msgid_seen(f.st, "<1@test>"), 1);
+	store_read_end(f.st);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_history_add(f.st, "<txn@test>", 5, "cancelled"), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_msgid_seen(other, "<txn@test>"), 1);
 	/* inside a write transaction: no snapshot of its own, and its end
 	 * does not commit the write */
 	CHECK_INT(store_begin(f.st), 0);
