@@ -331,7 +331,41 @@ void session_close_after_flush(struct session *s)
 	s->state = SESSION_CLOSING;
 }
 
-static void input_clear(struct session *s);
+/*
+ * The input not yet taken.  Lines are taken by moving in_off, and the bytes
+ * before it are dropped once per read (input_compact): dropping each line
+ * with a memmove of everything after it made a 64 KiB read of pipelined
+ * articles cost a quadratic 40 MB of copying.
+ */
+static const char *input(const struct session *s)
+{
+	return s->in.data + s->in_off;
+}
+
+static size_t input_len(const struct session *s)
+{
+	return s->in.len - s->in_off;
+}
+
+static void input_clear(struct session *s)
+{
+	buf_clear(&s->in);
+	s->in_off = 0;
+}
+
+static void input_take(struct session *s, size_t n)
+{
+	s->in_off += n;
+	if (s->in_off == s->in.len)
+		input_clear(s);
+}
+
+/* Move what is left to the front of the buffer. */
+static void input_compact(struct session *s)
+{
+	buf_consume(&s->in, s->in_off);
+	s->in_off = 0;
+}
 
 int session_starttls(struct session *s)
 {
@@ -379,42 +413,6 @@ static void article_add(struct session *s, const char *p, size_t n, int crlf)
 	buf_append(&s->art, p, n);
 	if (crlf)
 		buf_append(&s->art, "\r\n", 2);
-}
-
-/*
- * The input not yet taken.  Lines are taken by moving in_off, and the bytes
- * before it are dropped once per read (input_compact): dropping each line
- * with a memmove of everything after it made a 64 KiB read of pipelined
- * articles cost a quadratic 40 MB of copying.
- */
-static const char *input(const struct session *s)
-{
-	return s->in.data + s->in_off;
-}
-
-static size_t input_len(const struct session *s)
-{
-	return s->in.len - s->in_off;
-}
-
-static void input_clear(struct session *s)
-{
-	buf_clear(&s->in);
-	s->in_off = 0;
-}
-
-static void input_take(struct session *s, size_t n)
-{
-	s->in_off += n;
-	if (s->in_off == s->in.len)
-		input_clear(s);
-}
-
-/* Move what is left to the front of the buffer. */
-static void input_compact(struct session *s)
-{
-	buf_consume(&s->in, s->in_off);
-	s->in_off = 0;
 }
 
 /* Take article lines from the input; returns 0 when it needs more input. */

@@ -32,7 +32,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -595,8 +594,9 @@ static void done(sqlite3_stmt *s)
 /*
  * Every statement steps through here: one that writes first ends a read
  * snapshot kept by store_read_end (store_read_release), so that no write
- * ever joins it and waits for its end to commit.  (BEGIN and COMMIT count
- * as read-only to SQLite; store_begin releases by itself.)
+ * ever joins it and waits for its end to commit.  BEGIN IMMEDIATE counts as
+ * a write to SQLite (BEGIN and COMMIT do not), so store_begin releases here
+ * too.
  */
 static int step(struct store *st, sqlite3_stmt *s)
 {
@@ -872,7 +872,6 @@ void store_close(struct store *st)
 /* Start the one write transaction, taking the write lock now; 0 or MOOT_ESTORE. */
 int store_begin(struct store *st)
 {
-	store_read_release(st);
 	return run(st, ST_BEGIN, "begin");
 }
 
@@ -927,6 +926,16 @@ void store_read_release(struct store *st)
 	}
 }
 
+/* The loop connection's WAL file object (walvfs's), or NULL. */
+static sqlite3_file *wal_file(struct store *st)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK)
+		return NULL;
+	return f;
+}
+
 /* End the deferral of store_begin_nosync: the WAL syncs at commit again. */
 static void sync_full(struct store *st)
 {
@@ -944,10 +953,9 @@ static void sync_full(struct store *st)
  */
 int store_begin_nosync(struct store *st)
 {
-	sqlite3_file *f = NULL;
+	sqlite3_file *f = wal_file(st);
 
-	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK &&
-	    walvfs_defer_sync(f, 1) == 0)
+	if (walvfs_defer_sync(f, 1) == 0)
 		st->deferred = f;
 	if (store_begin(st) != 0) {
 		sync_full(st);
@@ -1003,11 +1011,7 @@ int store_checkpoint(struct store *st)
  * (see walvfs.c); 0 or MOOT_ENOTFOUND. */
 int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *synced)
 {
-	sqlite3_file *f = NULL;
-
-	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK)
-		return MOOT_ENOTFOUND;
-	return walvfs_counts(f, asked, made, synced);
+	return walvfs_counts(wal_file(st), asked, made, synced);
 }
 
 /* Frames in the WAL after the loop connection's last commit. */
@@ -1982,21 +1986,6 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 
 /* ---- community health figures ---- */
 
-/*
- * Record article_id, numbered in group_id, for the figures (inside the
- * ingest transaction, after store_article_add).  Ingest calls it once for
- * each group the article is numbered in, first group first:
- *  - hourly counts the post in every group (so a crosspost counts once per
- *    group, and twice in the figures over both groups);
- *  - poster_groups keeps the hour of the poster's latest post in the
- *    group, posters their earliest post anywhere (NULL poster: "");
- *  - a starter (root NULL or "") gets one threads row, in the first group
- *    recorded;
- *  - a reply is counted once (the replies table remembers it) in the thread
- *    whose starter has msgid root, whichever group that is; the first reply
- *    sets the thread's first_reply.  A reply whose starter is unknown (not
- *    yet arrived, expired long ago) counts only as a post.
- */
 /* Forget the figures not written. */
 static void figures_clear(struct figures *fig)
 {
@@ -2107,6 +2096,22 @@ static int figures_post(struct store *st, int64_t group_id, const char *poster, 
 	return 0;
 }
 
+/*
+ * Record article_id, numbered in group_id, for the figures (inside the
+ * ingest transaction, after store_article_add).  Ingest calls it once for
+ * each group the article is numbered in, first group first:
+ *  - hourly counts the post in every group (so a crosspost counts once per
+ *    group, and twice in the figures over both groups);
+ *  - poster_groups keeps the hour of the poster's latest post in the
+ *    group, posters their earliest post anywhere (NULL poster: "");
+ *  - a starter (root NULL or "") gets one threads row, in the first group
+ *    recorded;
+ *  - a reply is counted once (the replies table remembers it) in the thread
+ *    whose starter has msgid root, whichever group that is; the first reply
+ *    sets the thread's first_reply.  A reply whose starter is unknown when
+ *    the figures are written (not yet arrived, expired long ago) counts
+ *    only as a post.
+ */
 int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, const char *poster,
 		       const char *root, int64_t arrived)
 {

@@ -536,19 +536,27 @@ int walvfs_register(void)
 	return registered == SQLITE_OK ? 0 : MOOT_ESTORE;
 }
 
+/* file as one of our WAL files, or NULL. */
+static struct vfile *wal_of(struct sqlite3_file *file)
+{
+	return file != NULL && file->pMethods == &wal_methods ? (struct vfile *)file : NULL;
+}
+
 int walvfs_defer_sync(struct sqlite3_file *file, int on)
 {
-	if (file == NULL || file->pMethods != &wal_methods)
+	struct vfile *f = wal_of(file);
+
+	if (f == NULL)
 		return MOOT_ENOTFOUND;
-	((struct vfile *)file)->defer = on;
+	f->defer = on;
 	return 0;
 }
 
 int walvfs_counts(struct sqlite3_file *file, uint64_t *asked, uint64_t *made, uint64_t *synced)
 {
-	struct vfile *f = (struct vfile *)file;
+	struct vfile *f = wal_of(file);
 
-	if (file == NULL || file->pMethods != &wal_methods)
+	if (f == NULL)
 		return MOOT_ENOTFOUND;
 	*asked = f->asked;
 	*made = f->made;
