@@ -53,7 +53,8 @@ DAEMON_SRC = \
 	daemon/community.c \
 	daemon/metrics.c \
 	daemon/store.c \
-	daemon/walvfs.c
+	daemon/walvfs.c \
+	daemon/writer.c
 
 CLIENT_SRC = \
 	client/main.c \
@@ -75,6 +76,7 @@ UNIT_SRC = \
 	tests/unit/test_tls.c \
 	tests/unit/test_store.c \
 	tests/unit/test_syncer.c \
+	tests/unit/test_writer.c \
 	tests/unit/test_walvfs.c \
 	tests/unit/test_config.c \
 	tests/unit/test_newsrc.c \
@@ -100,7 +102,7 @@ $(BUILD)/mootd: $(DAEMON_OBJ) $(PROTO_OBJ)
 $(BUILD)/moot: $(CLIENT_OBJ) $(PROTO_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/walvfs.o $(BUILD)/daemon/syncer.o \
+$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/walvfs.o $(BUILD)/daemon/syncer.o $(BUILD)/daemon/writer.o \
 		$(BUILD)/daemon/config.o \
 		$(BUILD)/client/newsrc.o $(BUILD)/client/thread.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

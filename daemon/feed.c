@@ -22,6 +22,7 @@
 #include "../proto/line.h"
 #include "../proto/tls.h"
 #include "feed.h"
+#include "ingest.h"
 #include "mootd.h"
 #include "store.h"
 
@@ -226,8 +227,9 @@ static int transfer(struct feed *f, int64_t article_id, const char *verb)
 /* Done with an article for good: the peer has it or will never take it. */
 static void settle(struct feed *f, int64_t article_id)
 {
-	if (store_outq_delete(f->d->store, f->name, article_id) != 0)
-		log_err("feed %s: cannot update the queue", f->name);
+	/* With the next commit, which does not wait for the disk: were it
+	 * lost, the article would only be offered again and answered 438. */
+	ingest_dequeue(f->d, f->name, article_id);
 }
 
 struct fill_ctx {
@@ -454,8 +456,6 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 	struct feed *f = c->f;
 	size_t content, off = 0;
 	ssize_t n;
-	int in_txn;
-
 	if (f == NULL)
 		return;
 	if (status < 0) {
@@ -464,11 +464,6 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 		return;
 	}
 	buf_append(&f->in, data, len);
-	/* The queue rows settled by one read leave in one transaction, which
-	 * does not wait for the disk: were it lost, the articles would only be
-	 * offered again and answered 438.  The next sync of anything makes it
-	 * durable. */
-	in_txn = store_begin_nosync(f->d->store) == 0;
 	/* Lines are taken by moving off and dropped together at the end: one
 	 * memmove per read, not one per reply line. */
 	while (f->conn == c && off < f->in.len) {
@@ -486,8 +481,6 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 	/* A dropped connection took its input with it (reset). */
 	if (f->conn == c)
 		buf_consume(&f->in, off);
-	if (in_txn && store_commit_nosync(f->d->store) != 0)
-		store_rollback(f->d->store);
 }
 
 static void on_drain(struct xport *x)

@@ -3,17 +3,26 @@
  *
  * ingest_article() checks an article at once (syntax, groups, duplicates),
  * rewrites its head the way an injecting or relaying agent must (RFC 5537
- * §3.5 and §3.6: Path, Message-ID, Date, Injection-Date, our Xref), reserves
- * its numbers and queues it.  Every article queued during one turn of the
- * loop is written in one transaction by the idle callback at the start of
- * the next turn (group commit).  The transaction goes into the WAL without
- * waiting for the disk; the storage thread (syncer.c) then fdatasyncs the
- * WAL, and only when that sync is reported does each article's callback
- * run, which sends the 2xx.  So a 240/239/235 always means the article
- * survives kill -9 and power loss.  Without the thread the commit itself
- * waits for the disk (synchronous=FULL).
+ * §3.5 and §3.6: Path, Message-ID, Date, Injection-Date), queues it and
+ * hands it to the writer thread (writer.c), which writes its rows in a
+ * transaction of its own connection while the loop goes on; there it is
+ * numbered and gets its Xref.  Every article queued during one turn of the
+ * loop is committed together by the commit job the idle callback submits
+ * at the start of the next turn (group commit).  The commit goes into the
+ * WAL without waiting for the disk; the storage thread (syncer.c) then
+ * fdatasyncs the WAL, and only when that sync is reported does each
+ * article's callback run, which sends the 2xx.  So a 240/239/235 always
+ * means the article survives kill -9 and power loss.  Without the threads
+ * the commit job runs on the loop and waits for the disk (synchronous=FULL).
+ *
+ * What the loop and the writer share: a pending article is the loop's
+ * until it is queued, then the writer's (its status, numbers, head and
+ * overview) but for its msgid, cb and arg, which the loop still reads
+ * (in_batch, ingest_forget); a batch is the writer's from its submission
+ * until batch_committed runs on the loop.  struct wside is the writer's.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +39,16 @@
 #include "session.h"
 #include "store.h"
 #include "syncer.h"
+#include "writer.h"
 
 #define MAX_CROSSPOST 32	/* groups one article may be numbered in */
 #define MAX_FUTURE_S 86400	/* a Date further ahead is refused (RFC 5537 §3.6 leaves it to us) */
 
+struct ingest;
+
 struct pending {
+	struct writer_job job;		/* write_job: its rows, on the writer thread */
+	struct ingest *in;
 	struct buf art;			/* the article as received (owned) */
 	struct buf head;		/* the rewritten head (owned) */
 	const char *body;		/* into art */
@@ -45,6 +59,7 @@ struct pending {
 	int ngroups;
 	struct buf over;		/* from, subject, date, refs, xref: NUL-separated */
 	size_t off[4];			/* of from, subject, date, refs in over */
+	size_t xref_off;		/* of xref in over: the pathhost, number_it adds the rest */
 	const char *from, *subject, *date, *refs, *xref;	/* into over, set by number_it */
 	int64_t posted, arrived, bytes, lines;
 	struct buf names;		/* every Newsgroups name, NUL-separated */
@@ -55,31 +70,92 @@ struct pending {
 	char parent[MOOT_MAX_MSGID + 1];	/* last References id */
 	char cancel[MOOT_MAX_MSGID + 1];	/* Control: cancel target, or "" */
 	int64_t cancel_id;		/* its article id here, 0 when absent */
+	int cancel_later;		/* the target is still on its way in: write_one finds it */
 	int control;			/* a control article: stored, sent on, numbered nowhere */
 	ingest_cb cb;			/* NULL once the session went away */
 	void *arg;
-	int status;
+	int status;			/* write_one's result (the writer's until its commit ran) */
+	int written;			/* write_one ran */
 };
 
-/* Articles committed together, waiting for their sync. */
+/* New marks of a group whose article was cancelled, applied after commit. */
+struct unmark {
+	int64_t group_id, low, count;
+};
+
+struct cancel_ctx {
+	struct unmark *u;
+	size_t n, cap;
+};
+
+/* A write that rides along with a batch's commit. */
+struct side {
+	enum { SIDE_REFUSED, SIDE_DEQUEUE } kind;
+	size_t name;			/* offset in names: the message-id, or the peer */
+	int64_t value;			/* when refused, or the article id */
+};
+
+/*
+ * Articles committed in one transaction.  Its commit job runs on the writer
+ * thread after the article jobs (or, without the thread, writes them all
+ * itself); batch_committed then runs on the loop, and once the sync of its
+ * generation is reported the articles are answered (settle).
+ */
 struct batch {
-	struct pending **p;
-	size_t n;
+	struct writer_job job;		/* commit_job, then batch_committed */
+	struct ingest *in;
+	struct pending **p;		/* owned, as is each pending */
+	size_t n, cap;
 	uint64_t gen;			/* the commit's generation (syncer_sync) */
-	struct batch *next;
+	int durable;			/* commit with the WAL synced (no storage thread, shutdown) */
+	int committed;			/* batch_committed ran */
+	int rc;				/* the commit's result */
+	int frames;			/* the WAL's size after it */
+	struct cancel_ctx cc;		/* the groups its cancels changed */
+	struct side *side;		/* small writes riding along (ingest_refused, ingest_dequeue) */
+	size_t nside, capside;
+	struct buf names;		/* their message-ids and peer names, NUL-terminated */
+	struct batch *next;		/* in in->inflight */
+};
+
+/* What a group's numbers did in the open transaction (the writer's). */
+struct wmark {
+	struct group *g;
+	int64_t next0;			/* g->next when the transaction first numbered in it */
+	int64_t low, high, count;	/* the numbers given since the last flush_marks */
+};
+
+/*
+ * The writing side: touched only by the job that runs, on the writer thread
+ * (or on the loop without one).  One transaction is open from the first
+ * article written until the commit job of its batch.
+ */
+struct wside {
+	struct store *st;		/* the writer's own connection, or d->store */
+	int open;			/* a transaction is open */
+	int open_durable;		/* it was begun to sync at commit */
+	int durable;			/* the next one is to be (set by commit_job) */
+	int rc;				/* its first failure */
+	struct wmark *m;		/* every group it numbered in */
+	size_t nm, capm;
+	struct cancel_ctx cc;		/* what its cancels did to group marks */
 };
 
 struct ingest {
 	struct mootd *d;
 	int64_t date_at;		/* the second date_now last formatted */
 	char date[64];			/* and its RFC 5322 form ("" before the first) */
-	struct pending **batch;		/* queued this turn */
-	size_t n, cap;
-	uv_idle_t idle;			/* runs the commit at the next turn */
+	struct batch *cur;		/* queued this turn (with a writer: handed to it) */
+	struct batch *hold;		/* queued while a checkpoint holds commits (writer only) */
+	uv_idle_t idle;			/* submits cur at the next turn */
 	struct syncer *syncer;		/* the storage thread; NULL: commits sync on the loop */
-	struct batch *waiting;		/* committed, not yet on disk (oldest first) */
-	struct batch **waiting_tail;
-	uint64_t gen;			/* generation of the last commit */
+	struct writer *writer;		/* the writer thread; NULL: transactions run on the loop */
+	struct wside w;
+	struct batch *inflight;		/* submitted, not yet answered (oldest first) */
+	struct batch **inflight_tail;
+	uint64_t gen;			/* generation of the last batch submitted */
+	uint64_t synced;		/* the newest generation reported on disk */
+	uint64_t failed_upto;		/* the newest generation of a failed sync */
 	int checkpoint_running;		/* asked for and not yet reported */
 	int checkpointing;		/* that checkpoint holds commits, so the WAL restarts */
 	int checkpointed_at;		/* the WAL's size when the last checkpoint started */
@@ -110,14 +186,57 @@ static void pending_free(struct pending *p)
 	free(p);
 }
 
-/* Is msgid already queued in this batch? */
-static int in_batch(struct ingest *in, const char *msgid)
+/* Is msgid one of b's articles? */
+static int batch_has(const struct batch *b, const char *msgid)
 {
 	size_t i;
 
-	for (i = 0; i < in->n; i++)
-		if (strcmp(in->batch[i]->msgid, msgid) == 0)
+	for (i = 0; b && i < b->n; i++)
+		if (strcmp(b->p[i]->msgid, msgid) == 0)
 			return 1;
+	return 0;
+}
+
+/* Is msgid queued this turn (or held for a checkpoint)? */
+static int in_batch(struct ingest *in, const char *msgid)
+{
+	return batch_has(in->cur, msgid) || batch_has(in->hold, msgid);
+}
+
+/* b's article with msgid, or NULL. */
+static const struct pending *batch_find(const struct batch *b, const char *msgid)
+{
+	size_t i;
+
+	for (i = 0; b && i < b->n; i++)
+		if (strcmp(b->p[i]->msgid, msgid) == 0)
+			return b->p[i];
+	return NULL;
+}
+
+static const struct pending *find_pending(struct ingest *in, const char *msgid)
+{
+	const struct pending *t = batch_find(in->cur, msgid);
+	const struct batch *b;
+
+	if (t == NULL)
+		t = batch_find(in->hold, msgid);
+	for (b = in->inflight; t == NULL && b; b = b->next)
+		t = batch_find(b, msgid);
+	return t;
+}
+
+/* Its Path is made on the loop before it is queued, and never changes. */
+static int pending_origin(const struct pending *t, char *out, size_t outlen)
+{
+	const char *o;
+	size_t olen;
+
+	if (t->path.data == NULL || article_path_origin(t->path.data, t->path.len, &o, &olen) != 0 ||
+	    olen == 0 || olen >= outlen)
+		return MOOT_ENOTFOUND;
+	memcpy(out, o, olen);
+	out[olen] = '\0';
 	return 0;
 }
 
@@ -264,6 +383,9 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 		h = article_get(a, "References");
 		p->off[3] = h ? over_add(p, h->value, h->value_len) : over_add(p, "", 0);
 	}
+	/* Xref begins with our name (number_it, on the writer, adds the numbers). */
+	p->xref_off = p->over.len;
+	buf_puts(&p->over, d->cfg.pathhost);
 	return p->over.data && p->head.data ? 0 : MOOT_ENOMEM;
 }
 
@@ -272,15 +394,16 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
  * once it is known not to be a duplicate (so a duplicate uses no number),
  * and finish what depends on the numbers: Xref (RFC 5536 §3.2.14) at the end
  * of the head and of the overview values, and :bytes.  0 or MOOT_ENOMEM.
+ * Runs on the writer thread: of the groups it touches only next and the
+ * names, which do not change.
  */
-static int number_it(struct mootd *d, struct pending *p)
+static int number_it(struct pending *p)
 {
-	size_t xref = p->over.len;
-	int k, rc;
+	size_t xref = p->xref_off;
+	int k, rc = 0;
 
 	for (k = 0; k < p->ngroups; k++)
 		p->numbers[k] = p->groups[k]->next++;
-	rc = buf_puts(&p->over, d->cfg.pathhost);
 	for (k = 0; k < p->ngroups && rc == 0; k++)
 		rc = buf_cat(&p->over, " ", p->groups[k]->name, ":", (char *)NULL) ||
 		     buf_put_int(&p->over, p->numbers[k]);
@@ -384,6 +507,12 @@ static int take_date(struct pending *p, const struct article *a, const char **wh
 /* The injecting site of the article with id article_id, into out. */
 static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t outlen);
 
+/* The article with msgid taken in and not yet answered, or NULL. */
+static const struct pending *find_pending(struct ingest *in, const char *msgid);
+
+/* The injecting site of a pending article (its final Path), into out. */
+static int pending_origin(const struct pending *t, char *out, size_t outlen);
+
 /*
  * A control article (RFC 5537 §5): only "cancel" is acted on, and only when
  * local (XCANCEL, already authorized) or, from a peer, when the cancel was
@@ -395,6 +524,7 @@ static int take_control(struct mootd *d, struct pending *p, const struct article
 {
 	const struct article_header *h = article_get(a, "Control");
 	const struct article_header *path;
+	const struct pending *target = NULL;
 	const char *v, *origin;
 	size_t n, origin_len;
 	char orig[256];
@@ -423,11 +553,16 @@ static int take_control(struct mootd *d, struct pending *p, const struct article
 	memcpy(p->cancel, v, n);
 	p->cancel[n] = '\0';
 	if (store_msgid_get(d->store, p->cancel, &p->cancel_id) != 0)
-		p->cancel_id = 0;	/* not here (yet): passed on only */
-	if (source != INGEST_PEER || p->cancel_id == 0)
+		p->cancel_id = 0;
+	if (p->cancel_id == 0 && (target = find_pending(d->ingest, p->cancel)) != NULL)
+		p->cancel_later = 1;	/* taken with this article, not committed yet */
+	if (p->cancel_id == 0 && !p->cancel_later)
+		return 0;	/* not here (yet): passed on only */
+	if (source != INGEST_PEER)
 		return 0;
 	path = article_get(a, "Path");
-	if (stored_origin(d, p->cancel_id, orig, sizeof(orig)) != 0 ||
+	if ((p->cancel_later ? pending_origin(target, orig, sizeof(orig))
+			     : stored_origin(d, p->cancel_id, orig, sizeof(orig))) != 0 ||
 	    article_path_origin(path->value, path->value_len, &origin, &origin_len) != 0 ||
 	    strlen(orig) != origin_len || strncasecmp(orig, origin, origin_len) != 0) {
 		log_warn("ingest: cancel of %s ignored: not from the article's origin", p->cancel);
@@ -586,19 +721,82 @@ static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t 
 }
 
 static void on_idle(uv_idle_t *h);
+static void write_job(struct writer_job *j);
+static void commit_job(struct writer_job *j);
+static void batch_committed(struct writer_job *j);
+
+/* arr, whose *cap elements of elem bytes are all used, with room for as many
+ * again (first when it has none); NULL without memory, arr unchanged then. */
+static void *grow(void *arr, size_t *cap, size_t elem, size_t first)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	void *a = realloc(arr, n * elem);
+
+	if (a != NULL)
+		*cap = n;
+	return a;
+}
+
+/* A new, empty batch; NULL without memory. */
+static struct batch *batch_new(struct ingest *in)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->in = in;
+	b->job.run = commit_job;
+	b->job.done = batch_committed;
+	return b;
+}
+
+/* Append p to *bp (made when NULL); 0 or MOOT_ENOMEM. */
+static int batch_add(struct ingest *in, struct batch **bp, struct pending *p)
+{
+	struct batch *b = *bp;
+
+	if (b == NULL && (b = *bp = batch_new(in)) == NULL)
+		return MOOT_ENOMEM;
+	if (b->n == b->cap) {
+		struct pending **a = grow(b->p, &b->cap, sizeof(*a), 16);
+		if (a == NULL)
+			return MOOT_ENOMEM;
+		b->p = a;
+	}
+	b->p[b->n++] = p;
+	return 0;
+}
+
+/* Free b and its articles without answering them. */
+static void batch_free(struct batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		pending_free(b->p[i]);
+	free(b->p);
+	free(b->cc.u);
+	free(b->side);
+	buf_release(&b->names);
+	free(b);
+}
 
 int ingest_article(struct mootd *d, int source, const char *peer, const char *offered,
 		   struct buf *art, ingest_cb cb, void *arg, const char **why)
 {
 	struct ingest *in = d->ingest;
 	struct pending *p = calloc(1, sizeof(*p));
-	int rc;
+	int to_writer, rc;
 
 	*why = NULL;
 	if (p == NULL) {
 		*why = "Out of memory";
 		return MOOT_ENOMEM;
 	}
+	p->in = in;
+	p->job.run = write_job;
 	p->art = *art;
 	buf_init(art);
 	if (p->art.data == NULL) {
@@ -606,16 +804,12 @@ int ingest_article(struct mootd *d, int source, const char *peer, const char *of
 		buf_append(&p->art, "", 0);
 	}
 	rc = prepare(d, p, source, peer, offered, why);
-	if (rc == 0 && in->n == in->cap) {
-		size_t cap = in->cap ? in->cap * 2 : 16;
-		struct pending **b = realloc(in->batch, cap * sizeof(*b));
-		if (b == NULL) {
-			rc = MOOT_ENOMEM;
-			*why = "Out of memory";
-		} else {
-			in->batch = b;
-			in->cap = cap;
-		}
+	/* With a writer its rows are written at once, beside the loop; not
+	 * while a checkpoint holds commits (the WAL is to start over after it). */
+	to_writer = in->writer != NULL && !in->checkpointing;
+	if (rc == 0 && batch_add(in, to_writer || in->writer == NULL ? &in->cur : &in->hold, p) != 0) {
+		rc = MOOT_ENOMEM;
+		*why = "Out of memory";
 	}
 	if (rc != 0) {
 		pending_free(p);
@@ -623,43 +817,68 @@ int ingest_article(struct mootd *d, int source, const char *peer, const char *of
 	}
 	p->cb = cb;
 	p->arg = arg;
-	in->batch[in->n++] = p;
-	if (in->n == 1)
+	if (to_writer)
+		writer_submit(in->writer, &p->job);
+	if (!in->checkpointing || to_writer)
 		uv_idle_start(&in->idle, on_idle);
 	return 0;
 }
-
-/* New marks of a group whose article was cancelled, applied after commit. */
-struct unmark {
-	int64_t group_id, low, count;
-};
-
-struct cancel_ctx {
-	struct unmark *u;
-	size_t n, cap;
-};
 
 static int cancelled_marks(void *arg, int64_t group_id, int64_t low, int64_t count)
 {
 	struct cancel_ctx *c = arg;
 
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		struct unmark *u = realloc(c->u, cap * sizeof(*u));
+		struct unmark *u = grow(c->u, &c->cap, sizeof(*u), 8);
 		if (u == NULL)
 			return MOOT_ENOMEM;
 		c->u = u;
-		c->cap = cap;
 	}
 	c->u[c->n++] = (struct unmark){ group_id, low, count };
 	return 0;
 }
 
+/* The open transaction's record of group g, made on first use; NULL without memory. */
+static struct wmark *wmark_of(struct wside *w, struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < w->nm; i++)
+		if (w->m[i].g == g)
+			return &w->m[i];
+	if (w->nm == w->capm) {
+		struct wmark *m = grow(w->m, &w->capm, sizeof(*m), 8);
+		if (m == NULL)
+			return NULL;
+		w->m = m;
+	}
+	w->m[w->nm] = (struct wmark){ g, g->next, 0, 0, 0 };
+	return &w->m[w->nm++];
+}
+
+/* Write the numbers given since the last flush into the groups' marks. */
+static int flush_marks(struct wside *w)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < w->nm; i++) {
+		struct wmark *m = &w->m[i];
+		if (m->count == 0)
+			continue;
+		rc = store_group_add_marks(w->st, m->g->id, m->low, m->high, m->count);
+		if (rc != 0)
+			return rc;
+		m->count = 0;
+	}
+	return 0;
+}
+
 /* Write one article, its numbering, its feeds and its figures; a cancel
  * removes its target.  MOOT_EEXIST (a duplicate) skips just this one. */
-static int write_one(struct mootd *d, struct pending *p, struct cancel_ctx *cc)
+static int write_one(struct wside *w, struct pending *p)
 {
-	struct store *st = d->store;
+	struct store *st = w->st;
 	struct store_article sa;
 	const char *name;
 	int64_t id;
@@ -668,7 +887,10 @@ static int write_one(struct mootd *d, struct pending *p, struct cancel_ctx *cc)
 	rc = store_msgid_seen(st, p->msgid);
 	if (rc != 0)
 		return rc > 0 ? MOOT_EEXIST : MOOT_ESTORE;
-	if (number_it(d, p) != 0)
+	for (i = 0; i < p->ngroups; i++)
+		if (wmark_of(w, p->groups[i]) == NULL)
+			return MOOT_ENOMEM;	/* before number_it: next0 is the value before */
+	if (number_it(p) != 0)
 		return MOOT_ENOMEM;
 	sa = (struct store_article){
 		.msgid = p->msgid, .arrived = p->arrived, .posted = p->posted,
@@ -684,9 +906,13 @@ static int write_one(struct mootd *d, struct pending *p, struct cancel_ctx *cc)
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < p->ngroups; i++) {
+		struct wmark *m = wmark_of(w, p->groups[i]);
 		rc = store_number_add(st, p->groups[i]->id, p->numbers[i], id);
 		if (rc != 0)
 			return rc;
+		if (m->count++ == 0)
+			m->low = p->numbers[i];
+		m->high = p->numbers[i];
 	}
 	/* The figures count a post in each of its groups (a cancel takes it out
 	 * of each again); a thread and a reply are counted once, by the store. */
@@ -701,8 +927,13 @@ static int write_one(struct mootd *d, struct pending *p, struct cancel_ctx *cc)
 		if (rc != 0)
 			return rc;
 	}
+	if (p->cancel_later && store_msgid_get(st, p->cancel, &p->cancel_id) != 0)
+		p->cancel_id = 0;	/* its target was a duplicate, or failed */
 	if (p->cancel_id) {
-		rc = store_article_remove(st, p->cancel_id, p->arrived, cancelled_marks, cc);
+		/* The cancel reads the marks: those of this transaction first. */
+		rc = flush_marks(w);
+		if (rc == 0)
+			rc = store_article_remove(st, p->cancel_id, p->arrived, cancelled_marks, &w->cc);
 		if (rc == MOOT_ENOTFOUND)
 			rc = 0;	/* cancelled twice in one batch */
 		if (rc != 0)
@@ -712,23 +943,83 @@ static int write_one(struct mootd *d, struct pending *p, struct cancel_ctx *cc)
 	return 0;
 }
 
-/* New marks of the groups a batch touches, applied to memory after commit. */
-struct marks {
-	struct group *g;
-	int64_t low, high, count;
-};
-
-static struct marks *marks_for(struct marks *m, size_t *n, size_t cap, struct group *g)
+/* Begin the writer's transaction unless one is open. */
+static void wbegin(struct wside *w)
 {
-	size_t i;
+	if (!w->open) {
+		w->open = 1;
+		w->open_durable = w->durable;
+		w->rc = w->durable ? store_begin(w->st) : store_begin_nosync(w->st);
+	}
+}
 
-	for (i = 0; i < *n; i++)
-		if (m[i].g == g)
-			return &m[i];
-	if (*n == cap)
-		return NULL;
-	m[*n] = (struct marks){ g, g->low, g->high, g->count };
-	return &m[(*n)++];
+/* Write p in the writer's transaction, beginning it if none is open. */
+static void article_write(struct wside *w, struct pending *p)
+{
+	wbegin(w);
+	if (w->rc == 0) {
+		p->status = write_one(w, p);
+		if (p->status != 0 && p->status != MOOT_EEXIST)
+			w->rc = p->status;
+	}
+	p->written = 1;
+}
+
+/* writer job of one article: its rows, at once. */
+static void write_job(struct writer_job *j)
+{
+	struct pending *p = (struct pending *)((char *)j - offsetof(struct pending, job));
+
+	article_write(&p->in->w, p);
+}
+
+/*
+ * The commit of a batch (on the writer thread, or on the loop without
+ * one): whatever article is not written yet, the groups' marks, then commit
+ * or roll back, handing out the numbers again after a rollback.  A batch
+ * committed without the WAL's sync has its sync asked for here, so that
+ * it starts without waiting for the loop.
+ */
+static void commit_job(struct writer_job *j)
+{
+	struct batch *b = (struct batch *)((char *)j - offsetof(struct batch, job));
+	struct ingest *in = b->in;
+	struct wside *w = &in->w;
+	size_t i;
+	int rc;
+
+	w->durable = b->durable;
+	for (i = 0; i < b->n; i++)
+		if (!b->p[i]->written)
+			article_write(w, b->p[i]);
+	wbegin(w);
+	for (i = 0; i < b->nside && w->rc == 0; i++) {
+		const struct side *sd = &b->side[i];
+		const char *name = b->names.data + sd->name;
+		if (sd->kind == SIDE_REFUSED)
+			w->rc = store_history_add(w->st, name, sd->value, "rejected");
+		else
+			w->rc = store_outq_delete(w->st, name, sd->value);
+	}
+	rc = w->rc;
+	if (rc == 0)
+		rc = flush_marks(w);
+	if (rc == 0)
+		rc = w->open_durable ? store_commit(w->st) : store_commit_nosync(w->st);
+	if (rc != 0) {
+		store_rollback(w->st);
+		for (i = 0; i < w->nm; i++)
+			w->m[i].g->next = w->m[i].next0;
+	}
+	b->rc = rc;
+	b->frames = store_wal_frames(w->st);
+	b->cc = w->cc;
+	w->cc = (struct cancel_ctx){ NULL, 0, 0 };
+	w->open = 0;
+	w->rc = 0;
+	w->nm = 0;
+	if (rc == 0 && !w->open_durable && in->syncer != NULL)
+		syncer_sync(in->syncer, b->gen);
 }
 
 /*
@@ -765,14 +1056,39 @@ static void complete(struct ingest *in, struct pending **batch, size_t n, int rc
 	free(batch);
 }
 
-/* Answer every batch of a list and free it. */
-static void complete_list(struct ingest *in, struct batch *b, int rc)
+/*
+ * Answer the batches at the head of inflight that can be: committed and
+ * on disk, or failed.  Strictly in order, because a session's pending
+ * replies are filled oldest first.
+ */
+static void settle(struct ingest *in)
 {
-	while (b != NULL) {
-		struct batch *next = b->next;
+	struct batch *b;
+
+	while ((b = in->inflight) != NULL && b->committed &&
+	       (b->rc != 0 || b->durable || in->syncer == NULL || b->gen <= in->synced)) {
+		int rc = b->rc;
+		if (rc == 0 && !b->durable && in->syncer != NULL && b->gen <= in->failed_upto)
+			rc = MOOT_ESTORE;
+		in->inflight = b->next;
+		if (in->inflight == NULL)
+			in->inflight_tail = &in->inflight;
 		complete(in, b->p, b->n, rc);
-		free(b);
-		b = next;
+		b->p = NULL;
+		b->n = 0;
+		batch_free(b);
+	}
+}
+
+/* Load the stored marks of g into memory (the writer changed them). */
+static void refresh(struct mootd *d, struct group *g)
+{
+	int64_t low, high, count;
+
+	if (store_group_marks(d->store, g->id, &low, &high, &count) == 0) {
+		g->low = low;
+		g->high = high;
+		g->count = count;
 	}
 }
 
@@ -799,7 +1115,88 @@ static void kick(struct ingest *in, int force)
 	}
 }
 
-static void on_idle(uv_idle_t *h);
+/*
+ * On the loop, after a batch's commit job: readers see its numbers now
+ * (the marks as stored, which also count what expiry or a cancel did
+ * meanwhile); its 2xx waits for the sync (settle).
+ */
+static void batch_committed(struct writer_job *j)
+{
+	struct batch *b = (struct batch *)((char *)j - offsetof(struct batch, job));
+	struct ingest *in = b->in;
+	struct mootd *d = in->d;
+	struct group *seen[MAX_CROSSPOST];
+	size_t i, nseen = 0, k;
+	int g;
+
+	b->committed = 1;
+	if (b->rc != 0) {
+		log_err("ingest: commit of %zu articles failed", b->n);
+	} else {
+		/* The loop's connection tracks the WAL's size for kick(). */
+		store_wal_note(d->store, b->frames);
+		/* A fresh snapshot, not one kept from earlier in this turn. */
+		store_read_release(d->store);
+		for (i = 0; i < b->n; i++) {
+			struct pending *p = b->p[i];
+			if (p->status != 0)
+				continue;
+			for (g = 0; g < p->ngroups; g++) {
+				for (k = 0; k < nseen && seen[k] != p->groups[g]; k++)
+					;
+				if (k < nseen)
+					continue;
+				refresh(d, p->groups[g]);
+				if (nseen < MOOT_ARRAY_SIZE(seen))
+					seen[nseen++] = p->groups[g];
+			}
+		}
+		for (i = 0; i < b->cc.n; i++) {
+			struct group *gr = groups_by_id(d, b->cc.u[i].group_id);
+			if (gr)
+				refresh(d, gr);
+		}
+	}
+	settle(in);
+	kick(in, 0);
+}
+
+/* Hand the batch of this turn to the writer (or commit it here). */
+static void submit(struct ingest *in, int durable)
+{
+	struct batch *b = in->cur;
+
+	in->cur = NULL;
+	uv_idle_stop(&in->idle);
+	if (b == NULL)
+		return;
+	b->durable = durable;
+	b->gen = ++in->gen;
+	*in->inflight_tail = b;
+	in->inflight_tail = &b->next;
+	if (in->writer != NULL) {
+		writer_submit(in->writer, &b->job);
+	} else {
+		commit_job(&b->job);
+		batch_committed(&b->job);
+	}
+}
+
+/* Move the articles held during a checkpoint into a batch of their own,
+ * handing them to the writer. */
+static void release_hold(struct ingest *in)
+{
+	size_t i;
+
+	if (in->hold == NULL)
+		return;
+	submit(in, 0);	/* what the writer has of this turn commits first */
+	in->cur = in->hold;
+	in->hold = NULL;
+	for (i = 0; i < in->cur->n; i++)
+		writer_submit(in->writer, &in->cur->p[i]->job);
+	uv_idle_start(&in->idle, on_idle);
+}
 
 /* syncer_cb: commits up to gen are durable (or their sync failed), or the
  * checkpoint ended. */
@@ -808,155 +1205,137 @@ static void on_synced(void *arg, int job, uint64_t gen, int rc)
 	struct ingest *in = arg;
 
 	if (job == SYNCER_SYNC) {
-		if (rc != 0)
+		if (rc != 0) {
 			log_err("ingest: the WAL could not be synced: answering its articles as failed");
-		while (in->waiting != NULL && in->waiting->gen <= gen) {
-			struct batch *b = in->waiting;
-			in->waiting = b->next;
-			if (in->waiting == NULL)
-				in->waiting_tail = &in->waiting;
-			complete(in, b->p, b->n, rc);
-			free(b);
+			in->failed_upto = gen;
 		}
+		if (gen > in->synced)
+			in->synced = gen;
+		settle(in);
 	} else {
 		in->checkpoint_running = 0;
 		if (in->checkpointing) {
 			in->checkpointing = 0;
-			if (in->n > 0)
+			if (in->writer != NULL)
+				release_hold(in);
+			else if (in->cur != NULL)
 				uv_idle_start(&in->idle, on_idle);
 		}
 	}
 	kick(in, 0);
 }
 
-/* Commit the batch: one transaction, then (durable) every callback. */
-static void commit_batch(struct ingest *in, int durable)
-{
-	struct mootd *d = in->d;
-	struct pending **batch = in->batch;
-	size_t n = in->n, i, nm = 0, cap;
-	struct cancel_ctx cc = { NULL, 0, 0 };
-	struct marks *m;
-	struct batch *b = NULL;
-	int rc = 0;
-	int j;
-
-	in->batch = NULL;
-	in->n = in->cap = 0;
-	uv_idle_stop(&in->idle);
-	if (n == 0) {
-		free(batch);
-		return;
-	}
-	if (!durable && (b = calloc(1, sizeof(*b))) == NULL)
-		durable = 1;	/* no memory to wait with: sync here */
-	cap = n * MAX_CROSSPOST < d->ngroups ? n * MAX_CROSSPOST : d->ngroups;
-	m = calloc(cap ? cap : 1, sizeof(*m));
-	if (m == NULL || (durable ? store_begin(d->store) : store_begin_nosync(d->store)) != 0)
-		rc = MOOT_ESTORE;
-	for (i = 0; i < n && rc == 0; i++) {
-		struct pending *p = batch[i];
-		p->status = write_one(d, p, &cc);
-		if (p->status == MOOT_EEXIST)
-			continue;
-		if (p->status != 0) {
-			rc = p->status;
-			break;
-		}
-		for (j = 0; j < p->ngroups; j++) {
-			struct marks *mk = marks_for(m, &nm, cap, p->groups[j]);
-			assert(mk != NULL);
-			if (mk->count == 0)
-				mk->low = p->numbers[j];
-			mk->count++;
-			if (p->numbers[j] > mk->high)
-				mk->high = p->numbers[j];
-		}
-	}
-	for (i = 0; i < nm && rc == 0; i++)
-		rc = store_group_set_marks(d->store, m[i].g->id, m[i].low, m[i].high, m[i].count);
-	if (rc == 0)
-		rc = durable ? store_commit(d->store) : store_commit_nosync(d->store);
-	if (rc != 0) {
-		if (m != NULL)
-			store_rollback(d->store);
-		log_err("ingest: commit of %zu articles failed", n);
-		for (i = 0; i < d->ngroups; i++)
-			d->groups[i]->next = d->groups[i]->high + 1;
-	} else {
-		/* Readers see the new numbers now; the 2xx waits for the sync. */
-		for (i = 0; i < nm; i++) {
-			m[i].g->low = m[i].low;
-			m[i].g->high = m[i].high;
-			m[i].g->count = m[i].count;
-		}
-		/* Cancels come after: their marks are the final ones. */
-		for (i = 0; i < cc.n; i++) {
-			struct group *g = groups_by_id(d, cc.u[i].group_id);
-			if (g) {
-				g->low = cc.u[i].low;
-				g->count = cc.u[i].count;
-			}
-		}
-	}
-	free(cc.u);
-	free(m);
-	if (durable || rc != 0) {
-		free(b);
-		complete(in, batch, n, rc);
-		return;
-	}
-	b->p = batch;
-	b->n = n;
-	b->gen = ++in->gen;
-	*in->waiting_tail = b;
-	in->waiting_tail = &b->next;
-	syncer_sync(in->syncer, b->gen);
-	kick(in, 0);
-}
-
-/* The next turn of the loop: commit what this one queued, unless a
- * checkpoint runs (then the batch grows until it ends). */
+/* The next turn of the loop: commit what this one queued.  Without a
+ * writer a checkpoint that holds commits lets the batch grow until it ends;
+ * with one, what it has is committed (what came since waits in hold). */
 static void on_idle(uv_idle_t *h)
 {
 	struct ingest *in = h->data;
 
-	if (in->checkpointing) {
+	if (in->checkpointing && in->writer == NULL) {
 		uv_idle_stop(&in->idle);
 		return;
 	}
-	commit_batch(in, in->syncer == NULL);
+	submit(in, in->syncer == NULL);
+}
+
+/* store_on_write of the loop's connection: it is about to write, and the
+ * writer may hold the write lock with a transaction open for this turn's
+ * batch: let it commit now instead of at the turn's end. */
+static void yield(void *arg)
+{
+	struct ingest *in = arg;
+
+	if (in->cur != NULL && in->cur->n > 0)
+		submit(in, 0);	/* its side writes go with it: they are not written yet */
 }
 
 /*
- * Answer everything now: commit the queued batch with synchronous=FULL,
- * sync the WAL here, which puts every earlier commit on disk, and answer
- * the batches still waiting for the storage thread (its own report, when
- * it comes, finds nothing left).
+ * Answer everything now: commit the queued articles, wait for the writer,
+ * sync the WAL here, which puts every commit on disk, and answer every
+ * batch (the storage thread's own report, when it comes, finds nothing left).
  */
 static void flush_all(struct ingest *in)
 {
-	struct batch *waiting = in->waiting;
+	struct batch *b;
 	int rc = 0;
 
-	in->waiting = NULL;
-	in->waiting_tail = &in->waiting;
-	if (in->n > 0)
-		commit_batch(in, 1);
-	if (waiting != NULL)
+	if (in->hold != NULL) {
+		int checkpointing = in->checkpointing;
+		in->checkpointing = 0;
+		release_hold(in);
+		in->checkpointing = checkpointing;
+	}
+	submit(in, in->writer == NULL);
+	if (in->writer != NULL)
+		writer_drain(in->writer);
+	for (b = in->inflight; b; b = b->next)
+		if (b->committed && b->rc == 0 && !b->durable)
+			break;
+	if (b != NULL)
 		rc = store_sync(in->d->store);
-	complete_list(in, waiting, rc);
+	for (b = in->inflight; b; b = b->next)
+		b->durable = 1;	/* on disk now (or rc says it is not) */
+	if (rc != 0)
+		in->failed_upto = in->gen;
+	in->synced = in->gen;
+	settle(in);
+}
+
+/* Queue a small write for the next commit; the write at once, here, without memory. */
+static void side_add(struct ingest *in, int kind, const char *name, int64_t value)
+{
+	struct batch **bp = in->writer != NULL && in->checkpointing ? &in->hold : &in->cur;
+	struct batch *b = *bp;
+	size_t off;
+
+	if (b == NULL)
+		b = *bp = batch_new(in);
+	if (b != NULL && b->nside == b->capside) {
+		struct side *a = grow(b->side, &b->capside, sizeof(*a), 16);
+		if (a != NULL)
+			b->side = a;
+	}
+	off = b ? b->names.len : 0;
+	if (b == NULL || b->nside == b->capside || buf_append(&b->names, name, strlen(name) + 1) != 0) {
+		int rc = kind == SIDE_REFUSED ? store_history_add(in->d->store, name, value, "rejected")
+					       : store_outq_delete(in->d->store, name, value);
+		if (rc != 0)
+			log_warn("ingest: cannot record %s", name);
+		return;
+	}
+	b->side[b->nside++] = (struct side){ kind, off, value };
+	if (bp == &in->cur || in->writer == NULL)
+		uv_idle_start(&in->idle, on_idle);
+}
+
+void ingest_refused(struct mootd *d, const char *msgid)
+{
+	if (d->ingest != NULL)
+		side_add(d->ingest, SIDE_REFUSED, msgid, mootd_now());
+	else if (store_history_add(d->store, msgid, mootd_now(), "rejected") != 0)
+		log_warn("ingest: cannot record %s", msgid);
+}
+
+void ingest_dequeue(struct mootd *d, const char *peer, int64_t article_id)
+{
+	if (d->ingest != NULL)
+		side_add(d->ingest, SIDE_DEQUEUE, peer, article_id);
+	else if (store_outq_delete(d->store, peer, article_id) != 0)
+		log_warn("ingest: cannot update the queue of %s", peer);
 }
 
 int ingest_init(struct mootd *d)
 {
 	struct ingest *in = calloc(1, sizeof(*in));
+	char err[256];
 	int rc;
 
 	if (in == NULL)
 		return MOOT_ENOMEM;
 	in->d = d;
-	in->waiting_tail = &in->waiting;
+	in->inflight_tail = &in->inflight;
+	in->w.st = d->store;
 	rc = uv_idle_init(d->loop, &in->idle);
 	if (rc != 0) {
 		free(in);
@@ -965,6 +1344,18 @@ int ingest_init(struct mootd *d)
 	in->idle.data = in;
 	if (!d->sync_on_loop && (rc = syncer_new(d->loop, d->store, on_synced, in, &in->syncer)) != 0)
 		log_warn("ingest: no storage thread (%s): commits sync on the loop", uv_strerror(rc));
+	/* The writer thread has a connection of its own (writer.h). */
+	if (in->syncer != NULL) {
+		struct store *wst = NULL;
+		if (store_open(store_path(d->store), &wst, err, sizeof(err)) != 0 ||
+		    (rc = writer_new(d->loop, &in->writer)) != 0) {
+			log_warn("ingest: no writer thread: transactions run on the loop");
+			store_close(wst);
+		} else {
+			in->w.st = wst;
+			store_on_write(d->store, yield, in);
+		}
+	}
 	d->ingest = in;
 	return 0;
 }
@@ -981,44 +1372,80 @@ void ingest_free(struct mootd *d)
 	if (in == NULL)
 		return;
 	flush_all(in);
+	if (in->writer != NULL) {
+		writer_free(in->writer);
+		store_on_write(d->store, NULL, NULL);
+		store_close(in->w.st);
+	}
+	free(in->w.m);
+	free(in->w.cc.u);
 	syncer_free(in->syncer);
 	d->ingest = NULL;
 	uv_close((uv_handle_t *)&in->idle, on_idle_closed);
 }
 
-/* Is msgid in a committed batch whose sync has not been reported? */
-static int unsynced(struct ingest *in, const char *msgid)
+int ingest_pending(struct mootd *d, const char *msgid)
 {
+	struct ingest *in = d->ingest;
 	struct batch *b;
-	size_t i;
 
-	for (b = in->waiting; b; b = b->next)
-		for (i = 0; i < b->n; i++)
-			if (strcmp(b->p[i]->msgid, msgid) == 0)
-				return 1;
+	if (in == NULL)
+		return 0;
+	if (in_batch(in, msgid))
+		return 1;
+	for (b = in->inflight; b; b = b->next)
+		if (batch_has(b, msgid))
+			return 1;
 	return 0;
 }
 
-int ingest_pending(struct mootd *d, const char *msgid)
+/* Is msgid a refusal of b's, not written yet? */
+static int refused_in(const struct batch *b, const char *msgid)
 {
-	return d->ingest != NULL && (in_batch(d->ingest, msgid) || unsynced(d->ingest, msgid));
+	size_t i;
+
+	for (i = 0; b && i < b->nside; i++)
+		if (b->side[i].kind == SIDE_REFUSED && strcmp(b->names.data + b->side[i].name, msgid) == 0)
+			return 1;
+	return 0;
+}
+
+int ingest_was_refused(struct mootd *d, const char *msgid)
+{
+	struct ingest *in = d->ingest;
+	struct batch *b;
+
+	if (in == NULL)
+		return 0;
+	if (refused_in(in->cur, msgid) || refused_in(in->hold, msgid))
+		return 1;
+	for (b = in->inflight; b; b = b->next)
+		if (refused_in(b, msgid))
+			return 1;
+	return 0;
+}
+
+/* Forget the callbacks of b's articles for arg. */
+static void forget_in(struct batch *b, void *arg)
+{
+	size_t i;
+
+	for (i = 0; b && i < b->n; i++)
+		if (b->p[i]->arg == arg)
+			b->p[i]->cb = NULL;
 }
 
 void ingest_forget(struct mootd *d, void *arg)
 {
 	struct ingest *in = d->ingest;
 	struct batch *b;
-	size_t i;
 
 	if (in == NULL)
 		return;
-	for (i = 0; i < in->n; i++)
-		if (in->batch[i]->arg == arg)
-			in->batch[i]->cb = NULL;
-	for (b = in->waiting; b; b = b->next)
-		for (i = 0; i < b->n; i++)
-			if (b->p[i]->arg == arg)
-				b->p[i]->cb = NULL;
+	forget_in(in->cur, arg);
+	forget_in(in->hold, arg);
+	for (b = in->inflight; b; b = b->next)
+		forget_in(b, arg);
 }
 
 void ingest_flush(struct mootd *d)
@@ -1035,7 +1462,7 @@ void ingest_tick(struct mootd *d)
 	if (in == NULL)
 		return;
 	/* Nothing committed for a whole tick: a good time to empty the WAL. */
-	quiet = in->n == 0 && in->waiting == NULL &&
+	quiet = in->cur == NULL && in->hold == NULL && in->inflight == NULL &&
 		store_wal_frames(d->store) == in->frames_at_tick;
 	in->frames_at_tick = store_wal_frames(d->store);
 	kick(in, quiet);

@@ -9,6 +9,8 @@
 #ifndef INGEST_H
 #define INGEST_H
 
+#include <stdint.h>
+
 #include "../proto/buf.h"
 
 struct mootd;
@@ -49,6 +51,19 @@ int ingest_pending(struct mootd *d, const char *msgid);
 
 /* Forget callbacks for arg (its session closed); their articles still commit. */
 void ingest_forget(struct mootd *d, void *arg);
+
+/*
+ * Small writes that need not be on disk before anything is answered ride
+ * along with the next commit instead of a transaction of their own: that
+ * msgid was refused (history, so that it is not taken later), that
+ * article_id left peer's queue (lost in a crash, the article is offered
+ * again and refused as a duplicate).
+ */
+void ingest_refused(struct mootd *d, const char *msgid);
+void ingest_dequeue(struct mootd *d, const char *peer, int64_t article_id);
+
+/* 1 if ingest_refused(msgid) was called and is not committed yet. */
+int ingest_was_refused(struct mootd *d, const char *msgid);
 
 /* A new Message-ID "<time.random@pathhost>" into out (>= MOOT_MAX_MSGID + 1). */
 void ingest_make_msgid(struct mootd *d, char *out, size_t outlen);

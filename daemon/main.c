@@ -42,11 +42,13 @@ void mootd_log(const char *level, const char *fmt, ...)
 
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	flockfile(stderr);	/* one line, whole, when the writer thread logs too */
 	fprintf(stderr, "%s %s ", when, level);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 int64_t mootd_now(void)

@@ -33,8 +33,8 @@ struct group {
 	enum posting posting;	/* from the config */
 	int retention_days;	/* from the config; 0 keeps forever */
 	int active;		/* 1 while the config lists it */
-	int64_t low, high, count;	/* committed marks (RFC 3977 §6.1.1) */
-	int64_t next;		/* next number to hand out; > high while a batch is pending */
+	int64_t low, high, count;	/* committed marks (RFC 3977 §6.1.1), read back after each commit */
+	int64_t next;		/* next number to hand out: the writer thread's once ingest runs */
 	int64_t created;	/* epoch seconds, for NEWGROUPS and LIST ACTIVE.TIMES */
 };
 

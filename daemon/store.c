@@ -246,6 +246,8 @@ enum stmt_id {
 	ST_GROUP_UPSERT,
 	ST_GROUP_SET_STATUS,
 	ST_GROUP_SET_MARKS,
+	ST_GROUP_ADD_MARKS,
+	ST_GROUP_MARKS,
 	ST_GROUP_HIGH,
 	ST_MSGID_SEEN,
 	ST_ARTICLE_ADD,
@@ -342,6 +344,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" RETURNING id",
 	[ST_GROUP_SET_STATUS] = "UPDATE groups SET status = ?2 WHERE id = ?1",
 	[ST_GROUP_SET_MARKS] = "UPDATE groups SET low = ?2, high = ?3, count = ?4 WHERE id = ?1",
+	/* New numbers are above every number the group has: low moves only when it was empty. */
+	[ST_GROUP_ADD_MARKS] = "UPDATE groups SET low = CASE WHEN count = 0 THEN ?2 ELSE low END,"
+			       " high = max(high, ?3), count = count + ?4 WHERE id = ?1",
+	[ST_GROUP_MARKS] = "SELECT low, high, count FROM groups WHERE id = ?1",
 	[ST_GROUP_HIGH] = "SELECT high FROM groups WHERE id = ?1",
 	[ST_MSGID_SEEN] =
 		"SELECT EXISTS(SELECT 1 FROM articles WHERE msgid = ?1)"
@@ -572,6 +578,8 @@ struct store {
 	int held;				/* its snapshot kept after store_read_end */
 	struct figures fig;			/* not yet written (store_stats_record) */
 	struct buf over;			/* store_article_add's overview line */
+	void (*on_write)(void *arg);		/* before a write outside a transaction (store_on_write) */
+	void *on_write_arg;
 };
 
 static int figures_flush(struct store *st);
@@ -600,9 +608,32 @@ static void done(sqlite3_stmt *s)
  */
 static int step(struct store *st, sqlite3_stmt *s)
 {
-	if (st->held && !sqlite3_stmt_readonly(s))
-		store_read_release(st);
+	if (!sqlite3_stmt_readonly(s)) {
+		if (st->held)
+			store_read_release(st);
+		if (st->on_write != NULL && sqlite3_get_autocommit(st->db))
+			st->on_write(st->on_write_arg);
+	}
 	return sqlite3_step(s);
+}
+
+/*
+ * SQLite's own busy handler sleeps a millisecond and more between tries;
+ * a transaction of the writer thread (writer.c) lasts a fraction of that,
+ * and the loop waits for it: try again every BUSY_SLEEP_US instead, for
+ * STORE_BUSY_TIMEOUT milliseconds in all.
+ */
+#define BUSY_SLEEP_US 50
+
+static int busy(void *arg, int tries)
+{
+	struct timespec ts = { 0, BUSY_SLEEP_US * 1000 };
+
+	(void)arg;
+	if ((long)tries * BUSY_SLEEP_US >= (long)STORE_BUSY_TIMEOUT * 1000)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
 }
 
 /* Step statement id, which must finish without rows, then reset it; 0 or MOOT_ESTORE. */
@@ -813,7 +844,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT);
+	sqlite3_busy_handler(st->db, busy, NULL);
 	/*
 	 * The page cache (32 MB, not the default 2 MB) holds the hot parts of
 	 * the indexes ingest touches per article (message-ids, numbering, the
@@ -867,6 +898,17 @@ void store_close(struct store *st)
 	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
 		fprintf(stderr, "store: close: %s\n", sqlite3_errmsg(st->db));
 	free(st);
+}
+
+void store_on_write(struct store *st, void (*cb)(void *arg), void *arg)
+{
+	st->on_write = cb;
+	st->on_write_arg = arg;
+}
+
+const char *store_path(struct store *st)
+{
+	return sqlite3_db_filename(st->db, "main");
 }
 
 /* Start the one write transaction, taking the write lock now; 0 or MOOT_ESTORE. */
@@ -1014,10 +1056,15 @@ int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t
 	return walvfs_counts(wal_file(st), asked, made, synced);
 }
 
-/* Frames in the WAL after the loop connection's last commit. */
+/* Frames in the WAL after the connection's last commit (or store_wal_note). */
 int store_wal_frames(const struct store *st)
 {
 	return st->wal_frames;
+}
+
+void store_wal_note(struct store *st, int frames)
+{
+	st->wal_frames = frames;
 }
 
 /* ---- groups ---- */
@@ -1076,19 +1123,53 @@ int store_group_set_status(struct store *st, int64_t id, int status)
 	return ret;
 }
 
-/* Write group id's low/high/count; MOOT_ENOTFOUND when no such group. */
-int store_group_set_marks(struct store *st, int64_t id, int64_t low, int64_t high, int64_t count)
+/* Run statement id (group id, low, high, count); MOOT_ENOTFOUND when no such group. */
+static int marks_update(struct store *st, enum stmt_id sid, const char *what,
+			int64_t id, int64_t low, int64_t high, int64_t count)
 {
-	sqlite3_stmt *s = st->stmt[ST_GROUP_SET_MARKS];
+	sqlite3_stmt *s = st->stmt[sid];
 	int ret;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, low);
 	sqlite3_bind_int64(s, 3, high);
 	sqlite3_bind_int64(s, 4, count);
-	ret = run(st, ST_GROUP_SET_MARKS, "set group marks");
+	ret = run(st, sid, what);
 	if (ret == 0 && sqlite3_changes(st->db) == 0)
 		return MOOT_ENOTFOUND;
+	return ret;
+}
+
+/* Write group id's low/high/count; MOOT_ENOTFOUND when no such group. */
+int store_group_set_marks(struct store *st, int64_t id, int64_t low, int64_t high, int64_t count)
+{
+	return marks_update(st, ST_GROUP_SET_MARKS, "set group marks", id, low, high, count);
+}
+
+/* Add count new articles numbered low..high (all above the group's numbers). */
+int store_group_add_marks(struct store *st, int64_t id, int64_t low, int64_t high, int64_t count)
+{
+	return marks_update(st, ST_GROUP_ADD_MARKS, "add group marks", id, low, high, count);
+}
+
+/* Read group id's low/high/count; 0, MOOT_ENOTFOUND or MOOT_ESTORE. */
+int store_group_marks(struct store *st, int64_t id, int64_t *low, int64_t *high, int64_t *count)
+{
+	sqlite3_stmt *s = st->stmt[ST_GROUP_MARKS];
+	int rc, ret = 0;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = step(st, s);
+	if (rc == SQLITE_ROW) {
+		*low = sqlite3_column_int64(s, 0);
+		*high = sqlite3_column_int64(s, 1);
+		*count = sqlite3_column_int64(s, 2);
+	} else if (rc == SQLITE_DONE) {
+		ret = MOOT_ENOTFOUND;
+	} else {
+		ret = fail(st, "group marks");
+	}
+	done(s);
 	return ret;
 }
 

@@ -23,6 +23,17 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
 /* Finalize statements and close; accepts NULL. */
 void store_close(struct store *st);
 
+/* The database file's path (valid while st is open). */
+const char *store_path(struct store *st);
+
+/*
+ * Call cb(arg) before each statement that writes and does not run inside a
+ * transaction of st's own (the first of a transaction, or a lone write):
+ * when another connection of this process may hold the write lock waiting
+ * for the caller, cb lets it finish first (ingest_yield).  NULL: none.
+ */
+void store_on_write(struct store *st, void (*cb)(void *arg), void *arg);
+
 /* Transactions: one writer.  begin/commit/rollback nest not.  A commit is
  * on disk when store_commit returns (synchronous=FULL). */
 int store_begin(struct store *st);
@@ -51,6 +62,9 @@ int store_commit_nosync(struct store *st);
 int store_sync(struct store *st);
 int store_checkpoint(struct store *st);
 int store_wal_frames(const struct store *st);
+/* The WAL's size as another connection of this process left it (its commit
+ * came after this one's last): store_wal_frames returns it until the next. */
+void store_wal_note(struct store *st, int frames);
 /* Writes the connection asked for on its WAL and writes it made (walvfs.c
  * puts a commit's frames in one), and unless synced is NULL the syncs of
  * its WAL SQLite made (none at a store_commit_nosync); 0 or MOOT_ENOTFOUND. */
@@ -87,6 +101,14 @@ int store_group_set_status(struct store *st, int64_t id, int status);
 
 /* Write a group's low/high/count (inside the caller's transaction). */
 int store_group_set_marks(struct store *st, int64_t id, int64_t low, int64_t high, int64_t count);
+
+/* Count count new articles numbered low..high, every one above the group's
+ * numbers, into its marks (relative to what is stored: another connection
+ * may have changed them). */
+int store_group_add_marks(struct store *st, int64_t id, int64_t low, int64_t high, int64_t count);
+
+/* Read a group's stored low/high/count. */
+int store_group_marks(struct store *st, int64_t id, int64_t *low, int64_t *high, int64_t *count);
 
 /* ---- writing articles (inside a transaction) ---- */
 

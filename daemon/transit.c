@@ -60,7 +60,9 @@ static int msgid_arg(const char *arg)
 /* Do we already have it, or have we had it?  1, 0, or < 0 on a store error. */
 static int have(struct session *s, const char *msgid)
 {
-	return store_msgid_seen(s->d->store, msgid);
+	int rc = store_msgid_seen(s->d->store, msgid);
+
+	return rc == 0 && ingest_was_refused(s->d, msgid) ? 1 : rc;
 }
 
 
@@ -102,8 +104,8 @@ void transit_check(struct session *s, struct command *cmd)
 /* Remember a refused message-id so it is not offered again. */
 static void refuse(struct session *s, const char *msgid)
 {
-	if (msgid_arg(msgid) && store_history_add(s->d->store, msgid, mootd_now(), "rejected") != 0)
-		log_warn("cannot record rejected %s", msgid);
+	if (msgid_arg(msgid))
+		ingest_refused(s->d, msgid);
 }
 
 /* ingest_cb for IHAVE: the article committed, or did not. */

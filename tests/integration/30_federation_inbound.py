@@ -215,3 +215,36 @@ def test_check_after_pending_takethis():
 		line = c.readline()
 		check(line in ("438 %s" % m, "431 %s" % m),
 		      "CHECK of an article received just before: got %r, want 438 (or 431)" % line)
+
+
+def test_cancel_in_the_same_write():
+	"""An article, a second, a cancel of the first and a fourth, pipelined in
+	one write, so that one commit holds them all: the group's marks count the
+	cancel, live and after a restart (they are kept in the database)."""
+	srv, cert, key = receiver()
+	a, b, cm, d = (new_msgid("cx") for _ in range(4))
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		data = (takethis_bytes(a, art(a)) + takethis_bytes(b, art(b)) +
+			takethis_bytes(cm, art(cm, subject="cmsg cancel " + a, extra=["Control: cancel " + a])) +
+			takethis_bytes(d, art(d)))
+		c.send_raw(data)
+		got = [c.readline() for _ in range(4)]
+		eq(got, ["239 %s" % m for m in (a, b, cm, d)], "replies")
+	eq(head_of(srv, a), None, "the cancelled article is gone")
+	eq(head_of(srv, d)["xref"], "%s moot.general:3" % ME, "numbered after the cancel")
+	eq(group_stat(srv, "moot.general"), (2, 2, 3), "marks with the cancel")
+	srv.restart()
+	eq(group_stat(srv, "moot.general"), (2, 2, 3), "marks after a restart")
+
+
+def test_check_right_after_refused_takethis():
+	"""CHECK pipelined right behind a TAKETHIS that is refused: the refusal
+	is remembered at once, before it is written (438, not 238)."""
+	srv, cert, key = receiver()
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		m = new_msgid("ref")
+		c.send_raw(takethis_bytes(m, art(m, group="moot.noaccept")) + b"CHECK " + m.encode() + b"\r\n")
+		eq(c.readline(), "439 %s" % m, "TAKETHIS refused")
+		eq(c.readline(), "438 %s" % m, "CHECK of the id just refused")

@@ -14,6 +14,7 @@ int main(void)
 	test_tls();
 	test_store();
 	test_syncer();
+	test_writer();
 	test_walvfs();
 	test_config();
 	test_newsrc();

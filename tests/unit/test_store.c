@@ -1583,10 +1583,50 @@ out:
 	fix_close(&f);
 }
 
+/* Marks counted on top of what is stored (the writer thread's, ingest.c). */
+static void store_group_marks_added(void)
+{
+	struct fix f;
+	int64_t g, low, high, count;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_group_upsert(f.st, "a.test", "A", 100, &g), 0);
+	CHECK_INT(store_group_marks(f.st, g, &low, &high, &count), 0);
+	CHECK_INT(low, 1);
+	CHECK_INT(high, 0);
+	CHECK_INT(count, 0);
+	/* Into an empty group: low is the first new number. */
+	CHECK_INT(store_group_add_marks(f.st, g, 1, 5, 5), 0);
+	CHECK_INT(store_group_marks(f.st, g, &low, &high, &count), 0);
+	CHECK_INT(low, 1);
+	CHECK_INT(high, 5);
+	CHECK_INT(count, 5);
+	/* Another connection expired two meanwhile: counted on top of that. */
+	CHECK_INT(store_group_set_marks(f.st, g, 3, 5, 3), 0);
+	CHECK_INT(store_group_add_marks(f.st, g, 6, 8, 3), 0);
+	CHECK_INT(store_group_marks(f.st, g, &low, &high, &count), 0);
+	CHECK_INT(low, 3);
+	CHECK_INT(high, 8);
+	CHECK_INT(count, 6);
+	/* Emptied (low = high + 1, RFC 3977 §6.1.1.2), then one more. */
+	CHECK_INT(store_group_set_marks(f.st, g, 9, 8, 0), 0);
+	CHECK_INT(store_group_add_marks(f.st, g, 9, 9, 1), 0);
+	CHECK_INT(store_group_marks(f.st, g, &low, &high, &count), 0);
+	CHECK_INT(low, 9);
+	CHECK_INT(high, 9);
+	CHECK_INT(count, 1);
+	CHECK_INT(store_group_add_marks(f.st, g + 100, 1, 1, 1), MOOT_ENOTFOUND);
+	CHECK_INT(store_group_marks(f.st, g + 100, &low, &high, &count), MOOT_ENOTFOUND);
+out:
+	fix_close(&f);
+}
+
 void test_store(void)
 {
 	RUN(store_open_fails);
 	RUN(store_groups);
+	RUN(store_group_marks_added);
 	RUN(store_overview);
 	RUN(store_overview_lines);
 	RUN(store_numbers);
