@@ -1036,8 +1036,8 @@ int store_sync(struct store *st)
 	return 0;
 }
 
-/* A passive checkpoint on the second connection (see open_wal); from the
- * same thread as store_sync.  0 or MOOT_ESTORE. */
+/* A passive checkpoint on the second connection (see open_wal); from one
+ * thread at a time, which may be another than store_sync's.  0 or MOOT_ESTORE. */
 int store_checkpoint(struct store *st)
 {
 	int rc = sqlite3_wal_checkpoint_v2(st->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

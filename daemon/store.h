@@ -52,7 +52,7 @@ void store_read_release(struct store *st);
  * Group commit off the loop: a transaction begun with store_begin_nosync
  * commits into the WAL without waiting for the disk; it is durable once a
  * store_sync that started after store_commit_nosync returned 0.  store_sync
- * and store_checkpoint may run on one other thread while the loop goes on
+ * and store_checkpoint may each run on another thread while the loop goes on
  * (they use their own descriptor and connection); the loop's connection
  * never checkpoints by itself, so someone must call store_checkpoint when
  * store_wal_frames grows.

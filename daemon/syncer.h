@@ -1,10 +1,11 @@
 /*
- * syncer.h: the storage thread (DESIGN.md, The loop).  It runs the slow,
- * blocking parts of durability off the event loop: the WAL's fdatasync that
- * makes ingest's commits durable, and WAL checkpoints.  The loop numbers its
- * commits (generations) and announces each; the thread syncs until it has
- * covered the newest one, starting the next sync at once when commits came
- * during the last, and reports through a uv_async.
+ * syncer.h: the storage threads that wait for the disk (DESIGN.md, The
+ * loop).  They run the slow, blocking parts of durability off the event
+ * loop: the WAL's fdatasync that makes ingest's commits durable, and, on a
+ * thread of its own so that no sync waits behind one, WAL checkpoints.
+ * Ingest numbers its commits (generations) and announces each; the sync
+ * thread syncs until it has covered the newest one, starting the next sync
+ * at once when commits came during the last, and reports through a uv_async.
  */
 #ifndef SYNCER_H
 #define SYNCER_H
@@ -32,15 +33,16 @@ struct syncer;
  * negative libuv code (then *out is NULL). */
 int syncer_new(uv_loop_t *loop, struct store *st, syncer_cb cb, void *arg, struct syncer **out);
 
-/* A commit with generation gen (greater than any before) wants its sync. */
+/* A commit with generation gen (greater than any before) wants its sync;
+ * callable from any thread. */
 void syncer_sync(struct syncer *s, uint64_t gen);
 
-/* Ask for one checkpoint, after the syncs already asked for; the caller
- * asks again only after its report. */
+/* Ask for one checkpoint (it runs beside the syncs); the caller asks again
+ * only after its report. */
 void syncer_checkpoint(struct syncer *s);
 
-/* Finish the running job (its report is not made), stop the thread and free
- * it once the loop has closed its handle; accepts NULL. */
+/* Finish the running jobs (their reports are not made), stop the threads
+ * and free it once the loop has closed its handle; accepts NULL. */
 void syncer_free(struct syncer *s);
 
 #endif
