@@ -10,6 +10,7 @@
  * delay before the 481 (1, 2, 4 ... up to 30 s) and is logged and recorded
  * in the audit log.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,18 +333,9 @@ void auth_authinfo(struct session *s, struct command *cmd)
 			session_reply(s, 482, "Authentication commands issued out of sequence");
 			return;
 		}
-		if (cmd->argc > 2) {
-			/* A password with blanks was split by the parser: rejoin it. */
-			char pw[512];
-			size_t n = 0;
-			int i;
-			for (i = 1; i < cmd->argc && n < sizeof(pw); i++)
-				n += (size_t)snprintf(pw + n, sizeof(pw) - n, "%s%s", i > 1 ? " " : "",
-						      cmd->argv[i]);
-			check_password(s, pw);
-			memset(pw, 0, sizeof(pw));
-			return;
-		}
+		/* command_parse gives the password as the rest of the line,
+		 * blanks included (RFC 4643 §3.1), so argc is 2 here. */
+		assert(cmd->argc == 2);
 		check_password(s, cmd->argv[1]);
 		return;
 	}

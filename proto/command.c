@@ -31,6 +31,51 @@ static char ascii_upper(char c)
 	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
 }
 
+/* The index of the first non-blank at or after i in line[0..len), or len. */
+static size_t skip_blanks(const char *line, size_t i, size_t len)
+{
+	while (i < len && is_blank((unsigned char)line[i]))
+		i++;
+	return i;
+}
+
+/* The index just after the word starting at i in line[0..len). */
+static size_t word_end(const char *line, size_t i, size_t len)
+{
+	while (i < len && !is_blank((unsigned char)line[i]))
+		i++;
+	return i;
+}
+
+/* 1 if line[b..e) is the ASCII word w, ignoring case (RFC 3977 §3.1). */
+static int word_is(const char *line, size_t b, size_t e, const char *w)
+{
+	size_t i;
+
+	if (e - b != strlen(w))
+		return 0;
+	for (i = b; i < e; i++)
+		if (ascii_upper(line[i]) != w[i - b])
+			return 0;
+	return 1;
+}
+
+/*
+ * Where the verbatim last argument of line[0..len) starts, or len + 1 when
+ * every argument is a word.  Only "AUTHINFO PASS" has one: RFC 4643 §3.1
+ * (erratum 1787) lets a server read the password as the rest of the line,
+ * so a passphrase keeps its blanks, however many words it has.  vend is the
+ * index just after the verb.
+ */
+static size_t verbatim_start(const char *line, size_t len, size_t vstart, size_t vend)
+{
+	size_t kb = skip_blanks(line, vend, len), ke = word_end(line, kb, len);
+
+	if (!word_is(line, vstart, vend, "AUTHINFO") || !word_is(line, kb, ke, "PASS"))
+		return len + 1;
+	return skip_blanks(line, ke, len);
+}
+
 /*
  * Parse line[0..len) into cmd; see command.h.  Leading blanks before the
  * verb are tolerated.  cmd->rest points at the first non-blank after the verb
@@ -40,7 +85,7 @@ static char ascii_upper(char c)
  */
 int command_parse(char *line, size_t len, struct command *cmd)
 {
-	size_t i, vstart, vlen, words;
+	size_t i, vstart, vlen, words, verbatim;
 	int blank;
 
 	assert(line != NULL && cmd != NULL);
@@ -51,9 +96,16 @@ int command_parse(char *line, size_t len, struct command *cmd)
 	for (i = 0; i < len; i++)
 		if (is_bad_control((unsigned char)line[i]))
 			return MOOT_EPROTO;
-	words = 0;
+	vstart = skip_blanks(line, 0, len);
+	if (vstart == len)
+		return MOOT_EPROTO;
+	vlen = word_end(line, vstart, len) - vstart;
+	if (vlen >= sizeof(cmd->verb))
+		return MOOT_EPROTO;
+	verbatim = verbatim_start(line, len, vstart, vstart + vlen);
+	words = verbatim < len ? 1 : 0;
 	blank = 1;
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len && i < verbatim; i++) {
 		if (is_blank((unsigned char)line[i])) {
 			blank = 1;
 		} else if (blank) {
@@ -61,16 +113,8 @@ int command_parse(char *line, size_t len, struct command *cmd)
 			words++;
 		}
 	}
-	if (words == 0)
-		return MOOT_EPROTO;
 	if (words - 1 > COMMAND_MAX_ARGS)
 		return MOOT_ETOOBIG;
-	for (vstart = 0; is_blank((unsigned char)line[vstart]); vstart++)
-		;
-	for (vlen = 0; vstart + vlen < len && !is_blank((unsigned char)line[vstart + vlen]); vlen++)
-		;
-	if (vlen >= sizeof(cmd->verb))
-		return MOOT_EPROTO;
 
 	/* The line is good: now write. */
 	line[len] = '\0';
@@ -83,6 +127,8 @@ int command_parse(char *line, size_t len, struct command *cmd)
 	cmd->rest = line + i;
 	while (i < len) {
 		cmd->argv[cmd->argc++] = line + i;
+		if (i == verbatim)
+			break;	/* the rest of the line, blanks and all */
 		while (i < len && !is_blank((unsigned char)line[i]))
 			i++;
 		while (i < len && is_blank((unsigned char)line[i]))

@@ -19,7 +19,10 @@ struct command {
 /*
  * Split line (len bytes, no CRLF; modified in place: separators become NULs,
  * a NUL is written at line[len], so the buffer needs len+1 bytes) into
- * cmd.  Words are separated by spaces and tabs.  Returns 0, MOOT_EPROTO for
+ * cmd.  Words are separated by spaces and tabs, except that the argument
+ * after "AUTHINFO PASS" is the rest of the line verbatim, inner and trailing
+ * blanks included (RFC 4643 §3.1: a password may hold blanks; it counts as
+ * one argument).  Returns 0, MOOT_EPROTO for
  * an empty line, a NUL byte or a control character, or a verb over 31 bytes,
  * MOOT_ETOOBIG when there are more than COMMAND_MAX_ARGS arguments or the
  * line is over MOOT_MAX_COMMAND - 2 bytes.  cmd->rest is computed before

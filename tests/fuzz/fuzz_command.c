@@ -4,14 +4,15 @@
  *
  * Invariants: on success the verb is a non-empty upper-cased word of at most
  * 31 bytes with no blank, argc is 0..COMMAND_MAX_ARGS, every argv points
- * inside the buffer at a non-empty NUL-terminated word without blanks, in
- * order, and rest lies inside the buffer; on error the line is untouched and
+ * inside the buffer at a non-empty NUL-terminated word without blanks (but
+ * the password of AUTHINFO PASS, the rest of the line), in order, and rest lies inside the buffer; on error the line is untouched and
  * the code is one of the documented ones; the reply text table answers every
  * code.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../proto/moot.h"
 #include "../../proto/command.h"
@@ -62,7 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			REQUIRE(p > cmd.argv[a - 1]);
 		n = strlen(p);
 		REQUIRE(n > 0 && p + n <= line + size);
-		REQUIRE(strchr(p, ' ') == NULL && strchr(p, '\t') == NULL);
+		/* Words hold no blank, except the password of AUTHINFO PASS,
+		 * the rest of the line (RFC 4643 §3.1), which ends with it. */
+		if (a == 1 && strcmp(cmd.verb, "AUTHINFO") == 0 && strcasecmp(cmd.argv[0], "PASS") == 0)
+			REQUIRE(p + n == line + size && p[0] != ' ' && p[0] != '\t');
+		else
+			REQUIRE(strchr(p, ' ') == NULL && strchr(p, '\t') == NULL);
 		/* The argument is the original bytes at that place. */
 		REQUIRE(memcmp(p, orig + (p - line), n) == 0);
 	}

@@ -108,3 +108,22 @@ def test_failures_slow_down():
 		      "the count restarted after the success: %r" % last)
 		check("login failed for 'ann'" in log and "login failed for 'nobody'" in log,
 		      "failures are logged")
+
+
+@harness.config(access={"post": "authenticated"})
+def test_passphrase_with_blanks(srv):
+	"""RFC 4643 §3.1: the password is the rest of the AUTHINFO PASS line,
+	blanks included.  A passphrase of many words (more than a command's
+	eight arguments), with a double space, a TAB and a trailing space, logs
+	in as typed; the same words with single spaces are a different password."""
+	pw = "correct horse  battery\tstaple is a fine long passphrase "
+	cc.add_user(srv, "pat", address="pat@example.org", pw=pw)
+	with srv.raw(tls=True) as c:
+		c.cmd("AUTHINFO USER pat", 381)
+		c.cmd("AUTHINFO PASS " + pw, 281)
+		mid, _ = cc.post_as(c, "Pat <pat@example.org>")
+		eq(cc.stat(srv, mid), 223, "post after a passphrase login")
+	with srv.raw(tls=True) as c:
+		c.cmd("AUTHINFO USER pat", 381)
+		c.cmd("AUTHINFO PASS " + " ".join(pw.split()), 481)
+		c.cmd("AUTHINFO PASS", 501)

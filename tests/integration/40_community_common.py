@@ -16,8 +16,8 @@ def password(name):
 	return "pw-%s-secret" % name
 
 
-def add_user(srv, name, role="member", address=None):
-	"""Add member name (password password(name)) to srv's store."""
+def add_user(srv, name, role="member", address=None, pw=None):
+	"""Add member name (password pw, by default password(name)) to srv's store."""
 	if not os.path.exists(srv.config_path):
 		srv.pick_ports()
 		os.makedirs(srv.state, exist_ok=True)
@@ -25,7 +25,7 @@ def add_user(srv, name, role="member", address=None):
 	args = [srv.mootd, "-c", srv.config_path, "user", "add", name, "--role", role]
 	if address:
 		args += ["--address", address]
-	r = subprocess.run(args, input=(password(name) + "\n").encode(), capture_output=True,
+	r = subprocess.run(args, input=((pw or password(name)) + "\n").encode(), capture_output=True,
 			   timeout=T(30), cwd=srv.dir)
 	check(r.returncode == 0, "mootd user add %s: %d %r" % (name, r.returncode, r.stderr[-300:]))
 	out = r.stdout.decode()

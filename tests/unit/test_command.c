@@ -114,6 +114,37 @@ static void parse_arg_count(void)
 	CHECK_INT(parse(buf, sizeof(buf), "X 1 2 3 4 5 6 7 8 9", &c), MOOT_ETOOBIG);
 }
 
+/* RFC 4643 §3.1: the argument after AUTHINFO PASS is the rest of the line,
+ * verbatim, however many blanks or words it holds; AUTHINFO USER and other
+ * verbs are split as usual. */
+static void parse_authinfo_pass(void)
+{
+	char buf[600];
+	struct command c;
+
+	CHECK_INT(parse(buf, sizeof(buf), "authinfo pass a  long\tpass phrase ", &c), 0);
+	CHECK_STR(c.verb, "AUTHINFO");
+	CHECK_INT(c.argc, 2);
+	CHECK_STR(c.argv[0], "pass");
+	CHECK_STR(c.argv[1], "a  long\tpass phrase ");
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO PASS 1 2 3 4 5 6 7 8 9 10 11 12", &c), 0);
+	CHECK_INT(c.argc, 2);
+	CHECK_STR(c.argv[1], "1 2 3 4 5 6 7 8 9 10 11 12");
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO \t PASS \t secret", &c), 0);
+	CHECK_STR(c.argv[1], "secret");
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO PASS   ", &c), 0);
+	CHECK_INT(c.argc, 1);
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO USER a  b", &c), 0);
+	CHECK_INT(c.argc, 3);
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO PASSWORD a b", &c), 0);
+	CHECK_INT(c.argc, 3);
+	CHECK_INT(parse(buf, sizeof(buf), "XAUTHINFO PASS a b", &c), 0);
+	CHECK_INT(c.argc, 3);
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO SASL 1 2 3 4 5 6 7 8", &c), MOOT_ETOOBIG);
+	/* Control characters are still refused in a password. */
+	CHECK_INT(parse(buf, sizeof(buf), "AUTHINFO PASS a\x01b", &c), MOOT_EPROTO);
+}
+
 /* RFC 3977 §3.1: 512 octets with CRLF, so 510 of content is the most. */
 static void parse_line_length(void)
 {
@@ -169,6 +200,7 @@ void test_command(void)
 	RUN(parse_rejects);
 	RUN(parse_verb_length);
 	RUN(parse_arg_count);
+	RUN(parse_authinfo_pass);
 	RUN(parse_line_length);
 	RUN(reply_texts);
 }
