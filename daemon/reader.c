@@ -849,12 +849,14 @@ static enum field field_of(const char *name)
  * Check a HDR/XHDR/XPAT field argument: a header name (RFC 5322 §3.6.8
  * printable characters but ':') or ":bytes"/":lines".  Replies 501 or 503
  * (RFC 3977 §8.5.2: unsupported metadata) and returns -1 when it is not.
+ * A lone ":" names no metadata item (RFC 3977 §9.8: ":" 1*A-NOTCOLON) and is
+ * a syntax error, as in INN; it only means "any header" in LIST HEADERS.
  */
 static int check_field(struct session *s, const char *name)
 {
 	const char *p;
 
-	if (name[0] == ':') {
+	if (name[0] == ':' && name[1] != '\0') {
 		if (field_of(name) != F_OTHER)
 			return 0;
 		session_reply(s, 503, "Unsupported metadata item");

@@ -304,6 +304,13 @@ def test_hdr_xhdr_xpat(srv):
 		c.cmd("HDR Subject 100-200", 423)
 		c.cmd("HDR Subject <nonexistent@x>", 430)
 		c.cmd("HDR", 501)
+		# RFC 3977 §8.5.2: an unknown metadata item is 503, a malformed
+		# field 501; a lone ":" is no item at all (§9.8), as INN says.
+		c.cmd("HDR :foo 1-3", 503)
+		c.cmd("HDR : 1-3", 501)
+		c.cmd("XHDR : 1-3", 501)
+		c.cmd("XPAT : 1-3 *", 501)
+		c.cmd("HDR Sub:ject 1-3", 501)
 		# RFC 2980 XHDR: 221
 		eq(c.cmd_multi("XHDR Subject 1-3", 221),
 		   ["1 Thread root", "2 Re: Thread root", "3 Re: Thread root again"], "XHDR 1-3")
