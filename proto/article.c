@@ -584,9 +584,38 @@ static int check(const struct article *a, int strict, const char **why)
 	return 0;
 }
 
-/* Checks for a reader's POST (RFC 5537 §3.5); 0 or MOOT_EPROTO with *why. */
+/*
+ * 1 if every line of a's header block, folded continuations included, holds
+ * at most ARTICLE_MAX_LINE octets before its CRLF (RFC 5322 §2.1.1, which
+ * RFC 5536 §3 keeps for news).  The parser has checked the CRLFs.
+ */
+static int head_lines_fit(const struct article *a)
+{
+	const char *p = a->head, *end = a->head + a->head_len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > ARTICLE_MAX_LINE + 1)	/* + its CR */
+			return 0;
+		p = nl + 1;
+	}
+	return 1;
+}
+
+/*
+ * Checks for a reader's POST (RFC 5537 §3.5: the injecting agent refuses an
+ * article that breaks RFC 5536); 0 or MOOT_EPROTO with *why.  A header line
+ * over 998 octets is refused, as INN's nnrpd refuses it at POST.  Relayed
+ * articles are not held to it (INN's innd takes them too).
+ */
 int article_check_post(const struct article *a, const char **why)
 {
+	if (!head_lines_fit(a)) {
+		*why = "header line too long";
+		return MOOT_EPROTO;
+	}
 	return check(a, 0, why);
 }
 

@@ -16,6 +16,8 @@
 #include "buf.h"
 
 #define ARTICLE_MAX_HEADERS 256
+/* Longest header line a post may have, without its CRLF (RFC 5322 §2.1.1). */
+#define ARTICLE_MAX_LINE 998
 
 struct article_header {
 	const char *name;	/* field name, not NUL-terminated */
@@ -53,8 +55,9 @@ int article_count(const struct article *a, const char *name);
 
 /*
  * Checks for an article a reader POSTs (RFC 5537 §3.5 and RFC 5536 §3):
- * From, Newsgroups, Subject present exactly once and non-empty; Message-ID,
- * Date, References, if present, once and well formed; Newsgroups a valid list.
+ * every header line at most ARTICLE_MAX_LINE octets; From, Newsgroups,
+ * Subject present exactly once and non-empty; Message-ID, Date, References,
+ * if present, once and well formed; Newsgroups a valid list.
  * Returns 0 or MOOT_EPROTO with *why.
  */
 int article_check_post(const struct article *a, const char **why);

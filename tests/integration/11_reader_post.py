@@ -122,6 +122,8 @@ def test_post_rejections(srv):
 		"Message-ID over 250 octets": article(msgid="<%s@example.com>" % ("m" * 250)),
 		"no body separator": [l for l in article() if l.startswith(("From:", "Newsgroups:",
 									   "Subject:"))] + ["body?"],
+		"header line over 998 octets": article(extra=["X-Long: " + "y" * 991]),
+		"folded line over 998 octets": article(extra=["X-Long: a", " " + "y" * 998]),
 	}
 	with srv.raw() as c:
 		for why, lines in bad.items():
@@ -140,6 +142,20 @@ def test_post_rejections(srv):
 		expect_code(s.post, 441, as_bytes_lines(article(subject=None)))
 	finally:
 		s.quit()
+
+
+def test_post_line_lengths(srv):
+	"""RFC 5322 §2.1.1: a header line holds at most 998 octets before its
+	CRLF.  The longest one, a long field folded into shorter lines, and a
+	long body line are accepted (as by INN); one octet more is 441 (above)."""
+	mids = [new_msgid("len") for _ in range(3)]
+	with srv.raw() as c:
+		c.post(article(msgid=mids[0], extra=["X-Long: " + "y" * 990]))
+		c.post(article(msgid=mids[1], extra=["X-Long: " + "a" * 600, " " + "b" * 600]))
+		c.post(article(msgid=mids[2], body=["z" * 5000]))
+		head = c.cmd_multi("HEAD %s" % mids[0], 221)
+		check("X-Long: " + "y" * 990 in head, "the 998-octet line is kept whole")
+		eq(c.cmd_multi("BODY %s" % mids[2], 222), ["z" * 5000], "a 5000-octet body line")
 
 
 def test_post_large_article(srv):

@@ -304,6 +304,36 @@ static void post_checks(void)
 	CHECK_INT(post_with(f, "Newsgroups: a.b ,\r\n c.d,e\r\n", "", &why), 0);
 }
 
+/* RFC 5322 §2.1.1: 998 octets before the CRLF is the longest header line a
+ * post may have, counted per physical line (a fold starts a new one); the
+ * body and relayed articles are not held to it. */
+static void post_line_length(void)
+{
+	static char extra[3000], art[3200];
+	const char *why;
+	const char *f = "From: a@b.example\r\n", *g = "Newsgroups: misc.test\r\n";
+
+	snprintf(extra, sizeof(extra), "X-Long: %0*d\r\n", 998 - 8, 0);
+	CHECK_INT(post_with(f, g, extra, &why), 0);
+	snprintf(extra, sizeof(extra), "X-Long: %0*d\r\n", 999 - 8, 0);
+	CHECK_INT(post_with(f, g, extra, &why), MOOT_EPROTO);
+	CHECK_STR(why, "header line too long");
+	/* Two folded lines of 600 each are fine; a 999-octet continuation is not. */
+	snprintf(extra, sizeof(extra), "X-Long: %0*d\r\n %0*d\r\n", 592, 0, 599, 0);
+	CHECK_INT(post_with(f, g, extra, &why), 0);
+	snprintf(extra, sizeof(extra), "X-Long: a\r\n %0*d\r\n", 998, 0);
+	CHECK_INT(post_with(f, g, extra, &why), MOOT_EPROTO);
+	/* A long body line is accepted, as INN does. */
+	snprintf(art, sizeof(art), "%s%sSubject: t\r\n\r\n%0*d\r\n", f, g, 2000, 0);
+	CHECK_INT(parse(art, &why), 0);
+	CHECK_INT(article_check_post(&A, &why), 0);
+	/* A relayed article keeps its long header line. */
+	snprintf(art, sizeof(art), "Path: p\r\n%s%sSubject: t\r\nMessage-ID: <a@b>\r\n"
+		 "Date: Tue, 01 Oct 2024 10:00:00 +0000\r\nX-Long: %0*d\r\n\r\nb\r\n", f, g, 1500, 0);
+	CHECK_INT(parse(art, &why), 0);
+	CHECK_INT(article_check_transit(&A, &why), 0);
+}
+
 static void transit_checks(void)
 {
 	const char *why;
@@ -577,6 +607,7 @@ void test_article(void)
 	RUN(header_limit);
 	RUN(get_and_count);
 	RUN(post_checks);
+	RUN(post_line_length);
 	RUN(transit_checks);
 	RUN(msgid_syntax);
 	RUN(group_syntax);
