@@ -104,6 +104,7 @@ struct rows {
 	const char *key;	/* printed instead of the number (XHDR/XPAT by id), else NULL */
 	int64_t last;		/* number of the last row seen */
 	int nrows;		/* rows seen */
+	int absent;		/* field_value: the article has no such header (F_OTHER) */
 	int err;		/* an append failed */
 	struct buf *out;	/* where lines go: &own, or the session's output */
 	struct buf own;		/* lines produced, CRLF-terminated */
@@ -916,6 +917,7 @@ static const char *field_value(struct rows *r, const struct store_over *row)
 	const char *why;
 
 	buf_clear(&r->val);
+	r->absent = 0;
 	switch (r->field) {
 	case F_SUBJECT:
 		return row->subject ? row->subject : "";
@@ -942,6 +944,7 @@ static const char *field_value(struct rows *r, const struct store_over *row)
 		    article_parse(row->head, row->head_len, r->art, &why) != 0)
 			break;
 		h = article_get(r->art, r->name);
+		r->absent = h == NULL;
 		if (h != NULL && article_overview_value(h->value, h->value_len, &r->val) != 0)
 			r->err = 1;
 		break;
@@ -963,7 +966,12 @@ static char *decimal(char tmp[24], int64_t v)
 	return p;
 }
 
-/* store_over_range/store_over_article callback (HDR, XHDR, XPAT): one row into *r->out. */
+/*
+ * store_over_range/store_over_article callback (HDR, XHDR, XPAT): one row
+ * into *r->out.  HDR gives an article without the header an empty value
+ * (RFC 3977 §8.5.2); XHDR and XPAT leave it out, as INN does (RFC 2980
+ * §2.6 and §2.9 say nothing of it): an absent header matches no pattern.
+ */
 static int emit_row(void *arg, const struct store_over *row)
 {
 	struct rows *r = arg;
@@ -973,6 +981,8 @@ static int emit_row(void *arg, const struct store_over *row)
 	r->last = row->number;
 	r->nrows++;
 	value = field_value(r, row);
+	if (r->absent && r->kind != ROWS_HDR)
+		return 0;
 	if (r->pattern && !wildmat_match(r->pattern, value))
 		return 0;
 	if (r->key)

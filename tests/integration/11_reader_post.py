@@ -352,6 +352,26 @@ def test_hdr_xhdr_xpat(srv):
 		s.quit()
 
 
+def test_xhdr_xpat_absent_header(srv):
+	"""An article without the header: HDR gives it an empty value (RFC 3977
+	§8.5.2); XHDR and XPAT leave it out, as INN does, so "*" matches only
+	articles that have the header.  Overview fields are always there."""
+	mids = [new_msgid("kw") for _ in range(3)]
+	with srv.raw() as c:
+		for i, mid in enumerate(mids):
+			c.post(article(msgid=mid, extra=["Keywords: k2"] if i == 1 else []))
+		_group(c, "moot.general")
+		eq([l.rstrip(" ") for l in c.cmd_multi("HDR Keywords 1-3", 225)], ["1", "2 k2", "3"],
+		   "HDR of a header only article 2 has")
+		eq(c.cmd_multi("XHDR Keywords 1-3", 221), ["2 k2"], "XHDR leaves out the others")
+		eq(c.cmd_multi("XPAT Keywords 1-3 *", 221), ["2 k2"], "XPAT * needs the header")
+		eq(c.cmd_multi("XHDR Keywords %s" % mids[0], 221), [], "XHDR <msgid> without it")
+		eq(c.cmd_multi("XHDR Keywords %s" % mids[1], 221), ["%s k2" % mids[1]],
+		   "XHDR <msgid> with it")
+		eq([l.rstrip(" ") for l in c.cmd_multi("XHDR References 1-3", 221)], ["1", "2", "3"],
+		   "an empty overview field still has its line")
+
+
 def test_next_last(srv):
 	arts = _thread(srv)
 	with srv.raw() as c:
