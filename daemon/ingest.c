@@ -62,6 +62,7 @@ struct pending {
 	size_t xref_off;		/* of xref in over: the pathhost, number_it adds the rest */
 	const char *from, *subject, *date, *refs, *xref;	/* into over, set by number_it */
 	int64_t posted, arrived, bytes, lines;
+	int64_t stuffing;		/* dots the body carries for dot-stuffing */
 	struct buf names;		/* every Newsgroups name, NUL-separated */
 	struct buf path;		/* the final Path value, NUL-terminated */
 	struct buf feeds;		/* peers to queue it for, NUL-separated */
@@ -415,7 +416,9 @@ static int number_it(struct pending *p)
 	p->date = p->over.data + p->off[2];
 	p->refs = p->over.data + p->off[3];
 	p->xref = p->over.data + xref;
-	p->bytes = (int64_t)(p->head.len + 2 + p->body_len);
+	/* RFC 3977 §8.1.1: the article's octets, CRLF counted as two, without
+	 * the dots added for dot-stuffing (INN counts it the same way). */
+	p->bytes = (int64_t)(p->head.len + 2 + p->body_len) - p->stuffing;
 	return 0;
 }
 
@@ -677,6 +680,7 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char *p
 	p->body = a->body;
 	p->body_len = a->body_len;
 	p->lines = article_body_lines(a->body, a->body_len);
+	p->stuffing = article_body_stuffing(a->body, a->body_len);
 	rc = build_head(d, p, a, source);
 	if (rc != 0) {
 		*why = "Out of memory";

@@ -1399,11 +1399,14 @@ static void cmd_newgroups(struct session *s, struct command *cmd)
 
 /* ---- NEWNEWS ---- */
 
+/* Articles one NEWNEWS chunk looks at. */
+#define NEWNEWS_CHUNK 500
+
 struct newnews_ctx {
 	struct mootd *d;
 	const char *wildmat;
 	int64_t last_id;	/* article id last listed, -1 none */
-	struct buf out;
+	struct buf *out;	/* the session's output */
 	int err;
 };
 
@@ -1419,35 +1422,81 @@ static int newnews_row(void *arg, int64_t article_id, const char *msgid, int64_t
 	if (g == NULL || !listed(g, c->wildmat))
 		return 0;
 	c->last_id = article_id;
-	if (buf_printf(&c->out, "%s\r\n", msgid) != 0)
+	if (buf_cat(c->out, msgid, "\r\n", (char *)NULL) != 0)
 		c->err = 1;
 	return 0;
+}
+
+/*
+ * One chunk of NEWNEWS: articles after s->cont_next that arrived at or after
+ * s->cont_hi, groups matching the wildmat in s->cont_arg, into the output.
+ * 1 when more remain, 0 at the end, < 0 on failure (the output is as before).
+ */
+static int newnews_chunk(struct session *s)
+{
+	struct newnews_ctx c = { s->d, s->cont_arg, -1, session_output(s), 0 };
+	size_t start = c.out->len;
+	int64_t last;
+	int n;
+
+	n = store_newnews(s->d->store, s->cont_hi, s->cont_next, NEWNEWS_CHUNK, newnews_row, &c, &last);
+	if (n < 0 || c.err) {
+		c.out->len = start;
+		return MOOT_ESTORE;
+	}
+	s->cont_next = last;
+	return n == NEWNEWS_CHUNK;
+}
+
+/* Continuation of NEWNEWS (session_cont_fn): the reply is produced a chunk
+ * at a time, as the client reads it, so a long list costs no memory. */
+static int newnews_cont(struct session *s)
+{
+	int rc = newnews_chunk(s);
+
+	if (rc < 0) {
+		abort_reply(s);
+		return 0;
+	}
+	if (rc == 0)
+		session_end(s);
+	return rc;
 }
 
 /* NEWNEWS wildmat date time [GMT] (RFC 3977 §7.4). */
 static void cmd_newnews(struct session *s, struct command *cmd)
 {
-	struct newnews_ctx c;
-	int64_t since;
+	int64_t since, after;
+	size_t mark;
 	int rc;
 
 	if (check_wildmat(s, cmd->argv[0]) != 0)
 		return;
 	if (parse_when(s, cmd->argv + 1, cmd->argc - 1, &since) != 0)
 		return;
-	memset(&c, 0, sizeof(c));
-	c.d = s->d;
-	c.wildmat = cmd->argv[0];
-	c.last_id = -1;
-	rc = store_newnews(s->d->store, since, newnews_row, &c);
-	if (rc < 0 || c.err) {
-		reply_store_error(s);
-	} else {
-		session_reply(s, 230, "List of new articles follows");
-		session_write(s, c.out.data, c.out.len);
-		session_end(s);
+	if (strlen(cmd->argv[0]) >= sizeof(s->cont_arg)) {
+		session_reply(s, 501, "Wildmat too long");
+		return;
 	}
-	buf_release(&c.out);
+	if (store_newnews_first(s->d->store, since, &after) != 0) {
+		reply_store_error(s);
+		return;
+	}
+	snprintf(s->cont_arg, sizeof(s->cont_arg), "%s", cmd->argv[0]);
+	s->cont_next = after;
+	s->cont_hi = since;
+	mark = session_output(s)->len;
+	session_reply(s, 230, "List of new articles follows");
+	rc = after == INT64_MAX ? 0 : newnews_chunk(s);
+	if (rc < 0) {
+		session_output(s)->len = mark;	/* nothing sent yet: a plain error */
+		reply_store_error(s);
+		return;
+	}
+	if (rc == 0)
+		session_end(s);
+	else
+		session_continue(s, newnews_cont);
 }
 
 /* ---- STARTTLS, AUTHINFO, transit ---- */

@@ -270,6 +270,7 @@ enum stmt_id {
 	ST_OVER_ARTICLE_HEAD,
 	ST_NUMBERS_RANGE,
 	ST_NEWNEWS,
+	ST_NEWNEWS_FIRST,
 	ST_EXPIRE_CLEAR,
 	ST_EXPIRE_PICK,
 	ST_EXPIRE_UNNUMBER,
@@ -383,11 +384,19 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_OVER_ARTICLE_HEAD] = "SELECT 0, " OVER_COLS ", a.head FROM articles a WHERE a.id = ?1",
 	[ST_NUMBERS_RANGE] = "SELECT n.number FROM numbering n" RANGE_WHERE,
 	/* The arrived index finds the articles; the sort puts them in id order. */
+	/*
+	 * One chunk of articles by id (the rowid, not the arrived index: a chunk
+	 * then reads only its rows), with their groups; an article numbered
+	 * nowhere (a control article) comes once with a NULL group.
+	 */
 	[ST_NEWNEWS] =
-		"SELECT a.id, a.msgid, n.group_id"
-		" FROM articles a INDEXED BY articles_arrived"
-		" JOIN numbering n ON n.article_id = a.id"
-		" WHERE a.arrived >= ?1 ORDER BY a.id, n.group_id",
+		"SELECT a.id, a.msgid, n.group_id FROM"
+		" (SELECT id, msgid FROM articles NOT INDEXED WHERE id > ?2 AND arrived >= ?1"
+		"  ORDER BY id LIMIT ?3) a"
+		" LEFT JOIN numbering n ON n.article_id = a.id ORDER BY a.id, n.group_id",
+	/* Where a NEWNEWS starts: the first article arrived since (ids grow with arrival,
+	 * but a clock set back may break that; min(id) holds whatever the clock did). */
+	[ST_NEWNEWS_FIRST] = "SELECT min(id) FROM articles WHERE arrived >= ?1",
 	[ST_EXPIRE_CLEAR] = "DELETE FROM temp.expire_ids",
 	[ST_EXPIRE_PICK] =
 		"INSERT OR IGNORE INTO temp.expire_ids(id)"
@@ -1505,23 +1514,50 @@ int store_numbers_range(struct store *st, int64_t group_id, int64_t lo, int64_t 
  * after since, ordered by article id then group id; stops at and returns
  * cb's first non-zero, else 0.
  */
-int store_newnews(struct store *st, int64_t since,
-		  int (*cb)(void *arg, int64_t article_id, const char *msgid, int64_t group_id),
-		  void *arg)
+int store_newnews_first(struct store *st, int64_t since, int64_t *after)
 {
-	sqlite3_stmt *s = st->stmt[ST_NEWNEWS];
+	sqlite3_stmt *s = st->stmt[ST_NEWNEWS_FIRST];
 	int rc, ret = 0;
 
 	sqlite3_bind_int64(s, 1, since);
+	rc = step(st, s);
+	if (rc == SQLITE_ROW)
+		*after = sqlite3_column_type(s, 0) == SQLITE_NULL ? INT64_MAX
+								   : sqlite3_column_int64(s, 0) - 1;
+	else
+		ret = fail(st, "newnews start");
+	done(s);
+	return ret;
+}
+
+int store_newnews(struct store *st, int64_t since, int64_t after, int limit,
+		  int (*cb)(void *arg, int64_t article_id, const char *msgid, int64_t group_id),
+		  void *arg, int64_t *last)
+{
+	sqlite3_stmt *s = st->stmt[ST_NEWNEWS];
+	int64_t id, prev = after;
+	int rc, n = 0, ret = 0;
+
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, limit);
 	while ((rc = step(st, s)) == SQLITE_ROW) {
-		ret = cb(arg, sqlite3_column_int64(s, 0), text(s, 1), sqlite3_column_int64(s, 2));
+		id = sqlite3_column_int64(s, 0);
+		if (id != prev) {
+			n++;
+			prev = id;
+		}
+		if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+			continue;	/* numbered nowhere */
+		ret = cb(arg, id, text(s, 1), sqlite3_column_int64(s, 2));
 		if (ret != 0)
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = fail(st, "newnews");
 	done(s);
-	return ret;
+	*last = prev;
+	return ret < 0 ? ret : ret > 0 ? ret : n;
 }
 
 /* ---- outgoing feeds ---- */

@@ -209,13 +209,19 @@ int store_numbers_range(struct store *st, int64_t group_id, int64_t lo, int64_t 
 			int (*cb)(void *arg, int64_t number), void *arg);
 
 /*
- * NEWNEWS: articles arrived at or after since, with every group they are
- * numbered in: cb(arg, article_id, msgid, group_id) called per (article,
- * group), ordered by article id.
+ * NEWNEWS, in chunks: store_newnews_first sets *after so that the first
+ * chunk begins with the first article arrived at or after since (INT64_MAX
+ * when there is none).  store_newnews then calls cb(arg, article_id, msgid,
+ * group_id) per (article, group) for at most limit articles with an id
+ * above after that arrived at or after since, ordered by id; it returns how
+ * many articles it looked at (a chunk of fewer than limit is the last),
+ * sets *last to the highest id among them (the next chunk's after), or
+ * returns cb's non-zero or MOOT_ESTORE.
  */
-int store_newnews(struct store *st, int64_t since,
+int store_newnews_first(struct store *st, int64_t since, int64_t *after);
+int store_newnews(struct store *st, int64_t since, int64_t after, int limit,
 		  int (*cb)(void *arg, int64_t article_id, const char *msgid, int64_t group_id),
-		  void *arg);
+		  void *arg, int64_t *last);
 
 /*
  * Expire: remove group's numbering of articles arrived before cutoff, delete

@@ -711,6 +711,23 @@ int64_t article_body_lines(const char *body, size_t len)
 	return n;
 }
 
+int64_t article_body_stuffing(const char *body, size_t len)
+{
+	const char *p, *end, *lf;
+	int64_t n;
+
+	if (len == 0)
+		return 0;
+	n = body[0] == '.';
+	p = body;
+	end = body + len;
+	while (p < end && (lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p = lf + 1;
+		n += p < end && *p == '.';
+	}
+	return n;
+}
+
 int article_from_address(const char *value, size_t len, struct buf *out)
 {
 	const char *p = value, *end = value + len, *lt, *gt, *w;

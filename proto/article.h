@@ -120,4 +120,8 @@ int article_path_origin(const char *value, size_t len, const char **host, size_t
 /* Number of lines in a wire-form body (RFC 3977 §8.5 :lines metadata). */
 int64_t article_body_lines(const char *body, size_t len);
 
+/* Dots a wire-form body carries for dot-stuffing (RFC 3977 §3.1.1): one per
+ * line that starts with '.', which :bytes leaves out (RFC 3977 §8.1.1). */
+int64_t article_body_stuffing(const char *body, size_t len);
+
 #endif

@@ -212,6 +212,11 @@ def test_dot_stuffing_roundtrip(srv):
 		_, over = c.cmd("OVER 1", 224)
 		f = c.read_multiline()[0].split("\t")
 		eq(int(f[7]), len(body), ":lines counts body lines")
+		# RFC 3977 §8.1.1: :bytes is the article's size without the dots
+		# added by dot-stuffing (as INN counts it), CRLF as two octets.
+		size = sum(len(l.encode("utf-8", "surrogateescape")) + 2 for l in art)
+		eq(int(f[6]), size, ":bytes of the unstuffed article")
+		eq(c.cmd_multi("HDR :bytes 1", 225), ["1 %d" % size], "HDR :bytes")
 	s = srv.nntp()
 	try:
 		resp, info = s.body(mid)

@@ -248,3 +248,29 @@ def test_check_right_after_refused_takethis():
 		c.send_raw(takethis_bytes(m, art(m, group="moot.noaccept")) + b"CHECK " + m.encode() + b"\r\n")
 		eq(c.readline(), "439 %s" % m, "TAKETHIS refused")
 		eq(c.readline(), "438 %s" % m, "CHECK of the id just refused")
+
+
+def test_newnews_in_chunks():
+	"""NEWNEWS over more articles than one chunk of the reply (500): every
+	article once, in arrival order, the control article of a cancel not at
+	all (it is numbered nowhere), and the wildmat applied."""
+	srv, cert, key = receiver()
+	mids = [new_msgid("nn") for _ in range(1203)]
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		data = b"".join(takethis_bytes(m, art(m, group="moot.noaccept" if i == 7 else
+						       "moot.announce" if i % 100 == 3 else "moot.general"))
+				for i, m in enumerate(mids))
+		cm = new_msgid("nnc")
+		data += takethis_bytes(cm, art(cm, subject="cmsg cancel " + mids[0],
+					       extra=["Control: cancel " + mids[0]]))
+		c.send_raw(data)
+		got = [c.readline() for _ in range(len(mids) + 1)]
+		eq(sum(1 for l in got if l.startswith("239 ")), len(mids), "all but the refused one taken")
+	with srv.raw(tls=False) as r:
+		listed = r.cmd_multi("NEWNEWS moot.* 19700101 000000 GMT", 230)
+		eq(listed, mids[1:7] + mids[8:], "NEWNEWS moot.*: the articles in order, once each")
+		announce = r.cmd_multi("NEWNEWS moot.announce 19700101 000000 GMT", 230)
+		eq(announce, [m for i, m in enumerate(mids) if i % 100 == 3], "NEWNEWS with a wildmat")
+		eq(r.cmd_multi("NEWNEWS moot.* 20991231 000000 GMT", 230), [], "nothing from the future")
+		eq(r.cmd("DATE")[0], 111, "in step after the long reply")

@@ -597,9 +597,27 @@ static void body_line_counts(void)
 	CHECK_INT(article_body_lines(NULL, 0), 0);
 }
 
+static int64_t st(const char *s)
+{
+	return article_body_stuffing(s, strlen(s));
+}
+
+static void body_stuffing_counts(void)
+{
+	CHECK_INT(st(""), 0);
+	CHECK_INT(st("plain\r\ntext\r\n"), 0);
+	CHECK_INT(st("..first\r\n"), 1);
+	CHECK_INT(st("a\r\n..\r\nb\r\n...x\r\n"), 2);
+	CHECK_INT(st("a.b\r\n a\r\n"), 0);	/* a dot inside a line is not stuffing */
+	CHECK_INT(st("a\r\n"), 0);
+	CHECK_INT(st("a\r\n."), 1);		/* a last line without CRLF */
+	CHECK_INT(article_body_stuffing(NULL, 0), 0);
+}
+
 void test_article(void)
 {
 	RUN(rfc_example_parses);
+	RUN(body_stuffing_counts);
 	RUN(folded_followup);
 	RUN(head_only_and_empty_body);
 	RUN(value_edges);

@@ -780,17 +780,21 @@ out:
 	fix_close(&f);
 }
 
-/* NEWNEWS: since filters by arrival; one row per (article, group), by id then group. */
+/* NEWNEWS: since filters by arrival; one row per (article, group), by id
+ * then group; in chunks of articles, each starting after the last. */
 static void store_newnews_since(void)
 {
 	struct fix f;
 	struct nn x;
-	int64_t ids[6];
+	int64_t ids[6], after, last, ctl, late;
 
 	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
 		goto out;
 	memset(&x, 0, sizeof(x));
-	CHECK_INT(store_newnews(f.st, 1300, newnews_cb, &x), 0);	/* 3, 4, 5 arrived 1300.. */
+	CHECK_INT(store_newnews_first(f.st, 1300, &after), 0);	/* 3, 4, 5 arrived 1300.. */
+	CHECK_INT(after, ids[3] - 1);
+	CHECK_INT(store_newnews(f.st, 1300, after, 10, newnews_cb, &x, &last), 3);
+	CHECK_INT(last, ids[5]);
 	CHECK_INT(x.n, 4);
 	CHECK_INT(x.ids[0], ids[3]);
 	CHECK_INT(x.ids[1], ids[3]);
@@ -802,14 +806,43 @@ static void store_newnews_since(void)
 	CHECK_INT(x.ids[3], ids[5]);
 	CHECK_STR(x.msgid[3], "<5@test>");
 
+	/* Two articles a chunk: 3 (both its groups) and 4, then 5. */
 	memset(&x, 0, sizeof(x));
-	CHECK_INT(store_newnews(f.st, 1501, newnews_cb, &x), 0);
+	CHECK_INT(store_newnews(f.st, 1300, after, 2, newnews_cb, &x, &last), 2);
+	CHECK_INT(last, ids[4]);
+	CHECK_INT(x.n, 3);
+	CHECK_INT(store_newnews(f.st, 1300, last, 2, newnews_cb, &x, &last), 1);
+	CHECK_INT(last, ids[5]);
+	CHECK_INT(x.n, 4);
+	CHECK_INT(x.ids[3], ids[5]);
+
+	/* An article numbered nowhere (a control article) counts in its chunk, unlisted. */
+	ctl = fix_add(&f, 6, 1600);
+	CHECK_INT(store_newnews_first(f.st, 1550, &after), 0);
+	CHECK_INT(after, ctl - 1);
+	memset(&x, 0, sizeof(x));
+	CHECK_INT(store_newnews(f.st, 1550, after, 10, newnews_cb, &x, &last), 1);
+	CHECK_INT(last, ctl);
 	CHECK_INT(x.n, 0);
+	/* After a clock set back: a later id that arrived earlier is still found. */
+	late = fix_add(&f, 7, 1250);
+	CHECK_INT(store_number_add(f.st, f.ga, 6, late), 0);
+	CHECK_INT(store_newnews_first(f.st, 1200, &after), 0);
+	CHECK_INT(after, ids[2] - 1);
 	memset(&x, 0, sizeof(x));
-	CHECK_INT(store_newnews(f.st, 0, newnews_cb, &x), 0);
-	CHECK_INT(x.n, 6);
+	CHECK_INT(store_newnews(f.st, 1200, after, 10, newnews_cb, &x, &last), 6);
+	CHECK_INT(x.n, 6);	/* 2, 3 (twice), 4, 5, and 7 */
+	CHECK_INT(x.ids[5], late);
+
+	CHECK_INT(store_newnews_first(f.st, 1601, &after), 0);
+	CHECK_INT(after, INT64_MAX);
+	memset(&x, 0, sizeof(x));
+	CHECK_INT(store_newnews_first(f.st, 0, &after), 0);
+	CHECK_INT(store_newnews(f.st, 0, after, 100, newnews_cb, &x, &last), 7);
+	CHECK_INT(x.n, 7);
 	CHECK_INT(x.ids[0], ids[1]);
 	CHECK_INT(x.ids[5], ids[5]);
+	CHECK_INT(x.ids[6], late);
 out:
 	fix_close(&f);
 }
