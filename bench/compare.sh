@@ -9,6 +9,7 @@
 #   INN_SETUP=...        INN set-up script (default ../shared/bench/inn-setup.sh)
 #   RUN_SECONDS=10       length of each timed phase
 #   INGEST_COUNT=30000   articles per ingest run (each run is also time-bounded)
+#   WARMUP_COUNT=20000   articles each server takes, untimed, before the ingest runs
 #   IDLE_CONNS=500       idle TLS connections, both servers
 #   BIG_IDLE=20000       idle TLS connections, mootd alone (0 skips)
 #   MOOT_PORT=31119      mootd's plain port; its TLS port is MOOT_PORT+444
@@ -24,6 +25,7 @@ INN_SETUP=${INN_SETUP:-$ROOT/../shared/bench/inn-setup.sh}
 [ -f "$INN_SETUP" ] || INN_SETUP=/work/shared/bench/inn-setup.sh
 RUN_SECONDS=${RUN_SECONDS:-10}
 INGEST_COUNT=${INGEST_COUNT:-30000}
+WARMUP_COUNT=${WARMUP_COUNT:-20000}
 IDLE_CONNS=${IDLE_CONNS:-500}
 BIG_IDLE=${BIG_IDLE:-20000}
 MOOT_PORT=${MOOT_PORT:-31119}
@@ -126,9 +128,14 @@ row() {
 	printf '%-44s %14s %14s %8s  %s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")" "$4" >>"$ROWS"
 }
 # bench NAME ARGS...: run moot-bench (bounded by timeout), keep and echo its line.
+# Each load starts with the disk quiet: what the previous one left in the page
+# cache (INN writes its articles back a few seconds after taking them) is
+# flushed first, so that neither server's run pays for the other's writes.
 bench() {
 	local name=$1 out
 	shift
+	sync
+	sleep 1
 	out=$(timeout 300 "$BENCH" "$@" 2>>"$TMP/bench.err" | tail -1)
 	echo "$name: $out" >>"$TMP/raw"
 	echo "  $name: $out" >&2
@@ -158,6 +165,14 @@ echo "groups $G1 $G2; mootd pid $MPID on $MOOT_PORT/$MOOT_TLS; INN on 2119/2563"
 # (INN stalls at window 64 when refilled per reply, and does best at window 16
 # refilled per reply); the target row takes each server at its best.
 max2() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
+# Warm-up, not measured: a fresh INN ingested 3-4k articles/s in its first
+# runs and 13-16k/s minutes later (its history and overview files grow into
+# shape); both servers take the same untimed load first.
+bench "inn ingest warm-up" ingest "${INN_PLAIN[@]}" "${NGS[@]}" --connections 4 --window 16 \
+	--count "$WARMUP_COUNT" --seconds 60 >/dev/null
+bench "moot ingest warm-up" ingest "${MOOT_PEER[@]}" "${NGS[@]}" --connections 4 --window 16 \
+	--count "$WARMUP_COUNT" --seconds 60 >/dev/null
+declare -A IBEST MBEST
 for w in 64 16; do
 	for c in 1 4; do
 		ib=0
@@ -176,8 +191,15 @@ for w in 64 16; do
 			ib=$(max2 "$ib" "$i")
 			mb=$(max2 "$mb" "$m")
 		done
-		row "ingest/s, $c conn, window $w, each at its best" "$ib" "$mb" "≥ 3"
+		row "ingest/s, $c conn, window $w, each at its best" "$ib" "$mb" ""
+		IBEST[$c]=$(max2 "${IBEST[$c]:-0}" "$ib")
+		MBEST[$c]=$(max2 "${MBEST[$c]:-0}" "$mb")
 	done
+done
+# The target: with c connections, each server at its best window and way of
+# refilling it (the issue names no window; INN does best at 16, mootd at 64).
+for c in 1 4; do
+	row "ingest/s, $c conn, each at its best window" "${IBEST[$c]}" "${MBEST[$c]}" "≥ 3"
 done
 
 # ---- read: GROUP, OVER in chunks of 1000, then random ARTICLE, over TLS ----
