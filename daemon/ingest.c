@@ -187,24 +187,7 @@ static void pending_free(struct pending *p)
 	free(p);
 }
 
-/* Is msgid one of b's articles? */
-static int batch_has(const struct batch *b, const char *msgid)
-{
-	size_t i;
-
-	for (i = 0; b && i < b->n; i++)
-		if (strcmp(b->p[i]->msgid, msgid) == 0)
-			return 1;
-	return 0;
-}
-
-/* Is msgid queued this turn (or held for a checkpoint)? */
-static int in_batch(struct ingest *in, const char *msgid)
-{
-	return batch_has(in->cur, msgid) || batch_has(in->hold, msgid);
-}
-
-/* b's article with msgid, or NULL. */
+/* b's article with msgid (b may be NULL), or NULL. */
 static const struct pending *batch_find(const struct batch *b, const char *msgid)
 {
 	size_t i;
@@ -215,6 +198,13 @@ static const struct pending *batch_find(const struct batch *b, const char *msgid
 	return NULL;
 }
 
+/* Is msgid queued this turn (or held for a checkpoint)? */
+static int in_batch(struct ingest *in, const char *msgid)
+{
+	return batch_find(in->cur, msgid) || batch_find(in->hold, msgid);
+}
+
+/* The article with msgid taken in and not yet answered, or NULL. */
 static const struct pending *find_pending(struct ingest *in, const char *msgid)
 {
 	const struct pending *t = batch_find(in->cur, msgid);
@@ -227,7 +217,8 @@ static const struct pending *find_pending(struct ingest *in, const char *msgid)
 	return t;
 }
 
-/* Its Path is made on the loop before it is queued, and never changes. */
+/* The injecting site of a pending article, from its final Path (made on
+ * the loop before it was queued, and never changed after), into out. */
 static int pending_origin(const struct pending *t, char *out, size_t outlen)
 {
 	const char *o;
@@ -509,12 +500,6 @@ static int take_date(struct pending *p, const struct article *a, const char **wh
 
 /* The injecting site of the article with id article_id, into out. */
 static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t outlen);
-
-/* The article with msgid taken in and not yet answered, or NULL. */
-static const struct pending *find_pending(struct ingest *in, const char *msgid);
-
-/* The injecting site of a pending article (its final Path), into out. */
-static int pending_origin(const struct pending *t, char *out, size_t outlen);
 
 /*
  * A control article (RFC 5537 §5): only "cancel" is acted on, and only when
@@ -1398,7 +1383,7 @@ int ingest_pending(struct mootd *d, const char *msgid)
 	if (in_batch(in, msgid))
 		return 1;
 	for (b = in->inflight; b; b = b->next)
-		if (batch_has(b, msgid))
+		if (batch_find(b, msgid))
 			return 1;
 	return 0;
 }

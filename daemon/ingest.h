@@ -1,10 +1,10 @@
 /*
- * ingest.h: the one path every article takes in (POST now; IHAVE and
- * TAKETHIS later): validate, dedupe, number, store, in one transaction.
- * Articles that arrive in one loop turn share one transaction (group commit);
- * the callback, which sends the 2xx, runs only after that transaction
- * committed and the WAL holding it was synced to disk (on the storage
- * thread, syncer.c, while the loop goes on).
+ * ingest.h: the one path every article takes in (POST, IHAVE, TAKETHIS,
+ * approvals and cancels): validate, dedupe, number, store.  Articles that
+ * arrive in one loop turn share one transaction (group commit), written on
+ * the writer thread (writer.c); the callback, which sends the 2xx, runs only
+ * after that transaction committed and the WAL holding it was synced to
+ * disk (on the storage thread, syncer.c, while the loop goes on).
  */
 #ifndef INGEST_H
 #define INGEST_H
