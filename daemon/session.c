@@ -403,9 +403,9 @@ static void article_add(struct session *s, const char *p, size_t n, int crlf)
 {
 	size_t limit = (size_t)s->d->cfg.max_article_bytes;
 
-	if (s->art_toobig)
+	if (s->art_toobig || (n == 0 && !crlf))
 		return;
-	if (s->art.len + n + 2 > limit) {
+	if (s->art.len + n + (crlf ? 2 : 0) > limit) {
 		s->art_toobig = 1;
 		buf_release(&s->art);
 		return;
@@ -415,8 +415,9 @@ static void article_add(struct session *s, const char *p, size_t n, int crlf)
 		buf_append(&s->art, "\r\n", 2);
 }
 
-/* Take article lines from the input; returns 0 when it needs more input. */
-static int take_article(struct session *s)
+/* Take one article line (the rest of one taken in pieces, or a huge one);
+ * returns 0 when it needs more input. */
+static int take_article_line(struct session *s)
 {
 	const char *in = input(s);
 	size_t len = input_len(s);
@@ -445,6 +446,51 @@ static int take_article(struct session *s)
 	article_add(s, in, content, 1);
 	s->art_midline = 0;
 	input_take(s, n);
+	return 1;
+}
+
+/*
+ * Take article lines from the input, up to the "." line or the last whole
+ * line; returns 0 when it needs more input.  Lines that already end in CRLF
+ * (nearly all) are stored as they are, wire form and dot-stuffing kept, so a
+ * run of them is appended at once rather than a line at a time (a
+ * buf_append per line was a tenth of the loop's time per ingested article).
+ */
+static int take_article(struct session *s)
+{
+	const char *in, *p, *end, *run, *nl;
+	size_t content;
+
+	if (s->art_midline)
+		return take_article_line(s);
+	in = run = p = input(s);
+	end = in + input_len(s);
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		content = (size_t)(nl - p);
+		if (content > 0 && p[content - 1] == '\r') {
+			if (line_is_terminator(p, content - 1)) {
+				article_add(s, run, (size_t)(p - run), 0);
+				input_take(s, (size_t)(nl + 1 - in));
+				finish_article(s);
+				return 1;
+			}
+		} else {
+			/* A bare LF: the run so far, then this line with a CRLF. */
+			article_add(s, run, (size_t)(p - run), 0);
+			if (line_is_terminator(p, content)) {
+				input_take(s, (size_t)(nl + 1 - in));
+				finish_article(s);
+				return 1;
+			}
+			article_add(s, p, content, 1);
+			run = nl + 1;
+		}
+		p = nl + 1;
+	}
+	if (p == in)
+		return take_article_line(s);	/* no whole line: maybe a huge one */
+	article_add(s, run, (size_t)(p - run), 0);
+	input_take(s, (size_t)(p - in));
 	return 1;
 }
 

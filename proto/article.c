@@ -232,7 +232,10 @@ static int named(const struct article_header *h, const char *name)
 {
 	size_t n = strlen(name);
 
-	return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+	/* Most names of one length differ in the first letter (Date, From,
+	 * Path): compare it, ASCII case folded, before the call. */
+	return h->name_len == n && n > 0 && (h->name[0] | 0x20) == (name[0] | 0x20) &&
+	       strncasecmp(h->name, name, n) == 0;
 }
 
 /* The first header named name (case-insensitive), or NULL; points into a. */

@@ -196,6 +196,37 @@ def test_post_moderated_goes_to_the_queue(srv):
 		eq(_group(c, "moot.mod")[0], 0, "moot.mod count while queued")
 
 
+def test_mixed_line_ends_and_a_huge_line(srv):
+	"""An article whose body mixes CRLF and bare-LF lines, has a line longer
+	than the 64 KiB the session takes at once, dot-stuffed lines after both
+	kinds, and a terminator sent as ".\\n": stored with CRLF everywhere, read
+	back line for line, in one write or a few bytes at a time."""
+	huge = "h" * 70000
+	body = ["crlf one", "bare one", "..stuffed after bare", huge, "after huge", "..", "last"]
+	wire = (b"crlf one\r\nbare one\n...stuffed after bare\n" + huge.encode() + b"\r\nafter huge\n"
+		b"...\r\nlast\n.\n")
+	for how in ("at once", "in pieces"):
+		mid = new_msgid("ends")
+		lines = article(subject="Ends", msgid=mid, body=[])	# the head and its empty line
+		head = "".join("%s\r\n" % l for l in lines)
+		with srv.raw() as c:
+			c.cmd("POST", 340)
+			data = head.encode() + wire
+			if how == "at once":
+				c.send_raw(data)
+			else:
+				for i in range(0, len(data), 997):
+					c.send_raw(data[i:i + 997])
+			eq(c.status()[0], 240, "POST %s" % how)
+			got = c.cmd_multi("BODY %s" % mid, 222)
+			short = [l if len(l) < 100 else "<%d octets>" % len(l) for l in got]
+			eq(short, body[:3] + ["<70000 octets>"] + body[4:], "body lines %s" % how)
+			eq(got[3], huge, "the huge line %s" % how)
+			c.cmd("BODY %s" % mid, 222)
+			raw = b"".join(l + b"\r\n" for l in c.read_multiline_bytes(unstuff=False))
+			check(b"\n" not in raw.replace(b"\r\n", b""), "only CRLF line ends stored (%s)" % how)
+
+
 def test_dot_stuffing_roundtrip(srv):
 	body = [".", "..", ".leading dot", "...three", "middle . dot", "", ".", "trailing   ",
 		"\ttab", "Gr\u00fc\u00dfe", ". space", "end"]
