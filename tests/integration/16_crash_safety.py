@@ -9,7 +9,9 @@ is there and readable, the database passes PRAGMA integrity_check (`mootd
 check`), the group's counts and numbers agree with what is stored, and
 resending the rest gives 439 for what was stored and 239 for what was not.
 The second test does the same for a peer's outbound queue: what A stored
-before it was killed reaches B exactly once after both are up."""
+before it was killed reaches B exactly once after both are up.  The third
+makes a commit fail inside the writer thread's transaction and checks that
+the POST is refused, nothing of it is stored and its number is reused."""
 
 import email.utils
 import os
@@ -333,3 +335,41 @@ def test_kill9_outbound_queue():
 	eq(outq_count(a), 0, "A's queue at the end")
 	mootd_check(a)
 	mootd_check(b)
+
+
+def test_commit_failure_gives_numbers_back():
+	"""A commit that fails (a trigger added behind mootd's back makes one
+	insert fail inside the writer thread's transaction): the POST gets 441
+	Storage failure, nothing of it is stored, its number is handed out again,
+	and the server goes on taking articles."""
+	import sqlite3
+	from harness import article, new_msgid
+	srv = harness.Server()
+	try:
+		with srv.raw() as c:
+			a = new_msgid("ok")
+			c.post(article(subject="before", msgid=a))
+		db = sqlite3.connect(srv.db_path, timeout=10)
+		db.execute("CREATE TRIGGER fail_me BEFORE INSERT ON articles WHEN new.subject = 'fail me'"
+			   " BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+		db.commit()
+		with srv.raw() as c:
+			bad = new_msgid("bad")
+			c.cmd("POST", 340)
+			c.send_raw(harness.wire(article(subject="fail me", msgid=bad)) + b".\r\n")
+			code, line = c.status()
+			eq(code, 441, "the failed commit's POST")
+			check("Storage failure" in line, "its reason: %r" % line)
+			b = new_msgid("ok")
+			c.post(article(subject="after", msgid=b))
+			c.cmd("GROUP " + GROUP, 211)
+			eq(c.cmd("STAT %s" % bad)[0], 430, "nothing stored of it")
+			eq(c.cmd("STAT 2")[1].split()[2], b, "its number went to the next article")
+		eq(group_stat(srv, GROUP), (2, 1, 2), "marks")
+		db.execute("DROP TRIGGER fail_me")
+		db.commit()
+		db.close()
+		check("ingest: commit of 1 articles failed" in srv.log_text(),
+		      "the failure is logged")
+	finally:
+		srv.stop()
