@@ -456,6 +456,7 @@ static void on_read(struct xport *x, const char *data, size_t len, int status)
 	struct feed *f = c->f;
 	size_t content, off = 0;
 	ssize_t n;
+
 	if (f == NULL)
 		return;
 	if (status < 0) {

@@ -22,7 +22,6 @@
  * until batch_committed runs on the loop.  struct wside is the writer's.
  */
 #include <assert.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -945,6 +944,13 @@ static int write_one(struct wside *w, struct pending *p)
 	return 0;
 }
 
+/* Make one small write (struct side) on st now. */
+static int side_write(struct store *st, int kind, const char *name, int64_t value)
+{
+	return kind == SIDE_REFUSED ? store_history_add(st, name, value, "rejected")
+				    : store_outq_delete(st, name, value);
+}
+
 /* Begin the writer's transaction unless one is open. */
 static void wbegin(struct wside *w)
 {
@@ -970,7 +976,7 @@ static void article_write(struct wside *w, struct pending *p)
 /* writer job of one article: its rows, at once. */
 static void write_job(struct writer_job *j)
 {
-	struct pending *p = (struct pending *)((char *)j - offsetof(struct pending, job));
+	struct pending *p = WRITER_OWNER(j, struct pending, job);
 
 	article_write(&p->in->w, p);
 }
@@ -984,7 +990,7 @@ static void write_job(struct writer_job *j)
  */
 static void commit_job(struct writer_job *j)
 {
-	struct batch *b = (struct batch *)((char *)j - offsetof(struct batch, job));
+	struct batch *b = WRITER_OWNER(j, struct batch, job);
 	struct ingest *in = b->in;
 	struct wside *w = &in->w;
 	size_t i;
@@ -997,11 +1003,7 @@ static void commit_job(struct writer_job *j)
 	wbegin(w);
 	for (i = 0; i < b->nside && w->rc == 0; i++) {
 		const struct side *sd = &b->side[i];
-		const char *name = b->names.data + sd->name;
-		if (sd->kind == SIDE_REFUSED)
-			w->rc = store_history_add(w->st, name, sd->value, "rejected");
-		else
-			w->rc = store_outq_delete(w->st, name, sd->value);
+		w->rc = side_write(w->st, sd->kind, b->names.data + sd->name, sd->value);
 	}
 	rc = w->rc;
 	if (rc == 0)
@@ -1124,7 +1126,7 @@ static void kick(struct ingest *in, int force)
  */
 static void batch_committed(struct writer_job *j)
 {
-	struct batch *b = (struct batch *)((char *)j - offsetof(struct batch, job));
+	struct batch *b = WRITER_OWNER(j, struct batch, job);
 	struct ingest *in = b->in;
 	struct mootd *d = in->d;
 	struct group *seen[MAX_CROSSPOST];
@@ -1284,15 +1286,19 @@ static void flush_all(struct ingest *in)
 	settle(in);
 }
 
-/* Queue a small write for the next commit; the write at once, here, without memory. */
-static void side_add(struct ingest *in, int kind, const char *name, int64_t value)
+/* Queue a small write for the next commit; without ingest or memory, make
+ * it at once on the loop's connection. */
+static void side_add(struct mootd *d, int kind, const char *name, int64_t value)
 {
-	struct batch **bp = in->writer != NULL && in->checkpointing ? &in->hold : &in->cur;
-	struct batch *b = *bp;
+	struct ingest *in = d->ingest;
+	struct batch **bp = NULL, *b = NULL;
 	size_t off;
 
-	if (b == NULL)
-		b = *bp = batch_new(in);
+	if (in != NULL) {
+		bp = in->writer != NULL && in->checkpointing ? &in->hold : &in->cur;
+		if ((b = *bp) == NULL)
+			b = *bp = batch_new(in);
+	}
 	if (b != NULL && b->nside == b->capside) {
 		struct side *a = grow(b->side, &b->capside, sizeof(*a), 16);
 		if (a != NULL)
@@ -1300,9 +1306,7 @@ static void side_add(struct ingest *in, int kind, const char *name, int64_t valu
 	}
 	off = b ? b->names.len : 0;
 	if (b == NULL || b->nside == b->capside || buf_append(&b->names, name, strlen(name) + 1) != 0) {
-		int rc = kind == SIDE_REFUSED ? store_history_add(in->d->store, name, value, "rejected")
-					       : store_outq_delete(in->d->store, name, value);
-		if (rc != 0)
+		if (side_write(d->store, kind, name, value) != 0)
 			log_warn("ingest: cannot record %s", name);
 		return;
 	}
@@ -1313,18 +1317,12 @@ static void side_add(struct ingest *in, int kind, const char *name, int64_t valu
 
 void ingest_refused(struct mootd *d, const char *msgid)
 {
-	if (d->ingest != NULL)
-		side_add(d->ingest, SIDE_REFUSED, msgid, mootd_now());
-	else if (store_history_add(d->store, msgid, mootd_now(), "rejected") != 0)
-		log_warn("ingest: cannot record %s", msgid);
+	side_add(d, SIDE_REFUSED, msgid, mootd_now());
 }
 
 void ingest_dequeue(struct mootd *d, const char *peer, int64_t article_id)
 {
-	if (d->ingest != NULL)
-		side_add(d->ingest, SIDE_DEQUEUE, peer, article_id);
-	else if (store_outq_delete(d->store, peer, article_id) != 0)
-		log_warn("ingest: cannot update the queue of %s", peer);
+	side_add(d, SIDE_DEQUEUE, peer, article_id);
 }
 
 int ingest_init(struct mootd *d)

@@ -460,6 +460,7 @@ static int take_article(struct session *s)
 {
 	const char *in, *p, *end, *run, *nl;
 	size_t content;
+	int crlf;
 
 	if (s->art_midline)
 		return take_article_line(s);
@@ -467,21 +468,16 @@ static int take_article(struct session *s)
 	end = in + input_len(s);
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		content = (size_t)(nl - p);
-		if (content > 0 && p[content - 1] == '\r') {
-			if (line_is_terminator(p, content - 1)) {
-				article_add(s, run, (size_t)(p - run), 0);
-				input_take(s, (size_t)(nl + 1 - in));
-				finish_article(s);
-				return 1;
-			}
-		} else {
+		crlf = content > 0 && p[content - 1] == '\r';
+		if (line_is_terminator(p, crlf ? content - 1 : content)) {
+			article_add(s, run, (size_t)(p - run), 0);
+			input_take(s, (size_t)(nl + 1 - in));
+			finish_article(s);
+			return 1;
+		}
+		if (!crlf) {
 			/* A bare LF: the run so far, then this line with a CRLF. */
 			article_add(s, run, (size_t)(p - run), 0);
-			if (line_is_terminator(p, content)) {
-				input_take(s, (size_t)(nl + 1 - in));
-				finish_article(s);
-				return 1;
-			}
 			article_add(s, p, content, 1);
 			run = nl + 1;
 		}

@@ -1516,18 +1516,16 @@ int store_numbers_range(struct store *st, int64_t group_id, int64_t lo, int64_t 
  */
 int store_newnews_first(struct store *st, int64_t since, int64_t *after)
 {
-	sqlite3_stmt *s = st->stmt[ST_NEWNEWS_FIRST];
-	int rc, ret = 0;
+	int64_t first;
+	int rc;
 
-	sqlite3_bind_int64(s, 1, since);
-	rc = step(st, s);
-	if (rc == SQLITE_ROW)
-		*after = sqlite3_column_type(s, 0) == SQLITE_NULL ? INT64_MAX
-								   : sqlite3_column_int64(s, 0) - 1;
-	else
-		ret = fail(st, "newnews start");
-	done(s);
-	return ret;
+	sqlite3_bind_int64(st->stmt[ST_NEWNEWS_FIRST], 1, since);
+	rc = one_int(st, ST_NEWNEWS_FIRST, "newnews start", &first);
+	if (rc != 0)
+		return rc == MOOT_ENOTFOUND ? fail(st, "newnews start") : rc;
+	/* min() of no rows is NULL, read as 0: article ids start at 1. */
+	*after = first == 0 ? INT64_MAX : first - 1;
+	return 0;
 }
 
 int store_newnews(struct store *st, int64_t since, int64_t after, int limit,

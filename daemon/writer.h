@@ -10,6 +10,7 @@
 #ifndef WRITER_H
 #define WRITER_H
 
+#include <stddef.h>
 #include <uv.h>
 
 struct writer_job {
@@ -17,6 +18,9 @@ struct writer_job {
 	void (*run)(struct writer_job *job);	/* on the writer thread */
 	void (*done)(struct writer_job *job);	/* afterwards on the loop; NULL: none */
 };
+
+/* The struct of type that embeds job as its member (for run and done). */
+#define WRITER_OWNER(job, type, member) ((type *)((char *)(job) - offsetof(type, member)))
 
 struct writer;
 

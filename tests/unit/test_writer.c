@@ -39,7 +39,7 @@ struct tjob {
 
 static struct tjob *tjob_of(struct writer_job *j)
 {
-	return (struct tjob *)((char *)j - offsetof(struct tjob, job));
+	return WRITER_OWNER(j, struct tjob, job);
 }
 
 static void tjob_run(struct writer_job *j)
@@ -132,7 +132,7 @@ struct txn {
 
 static void txn_begin(struct writer_job *j)
 {
-	struct txn *t = (struct txn *)((char *)j - offsetof(struct txn, job));
+	struct txn *t = WRITER_OWNER(j, struct txn, job);
 	int64_t id;
 
 	t->rc = store_begin_nosync(t->st);
@@ -142,7 +142,7 @@ static void txn_begin(struct writer_job *j)
 
 static void txn_commit(struct writer_job *j)
 {
-	struct txn *t = (struct txn *)((char *)j - (offsetof(struct txn, job)));
+	struct txn *t = WRITER_OWNER(j, struct txn, job);
 
 	usleep(30000);	/* the loop waits in the busy handler meanwhile */
 	if (t->rc == 0)
