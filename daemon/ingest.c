@@ -885,7 +885,9 @@ static int write_one(struct wside *w, struct pending *p)
 	int64_t id;
 	int rc, i;
 
-	rc = store_msgid_seen(st, p->msgid);
+	/* A stored article with this message-id fails the insert below
+	 * (UNIQUE); history is asked first, before any number is given. */
+	rc = store_history_seen(st, p->msgid);
 	if (rc != 0)
 		return rc > 0 ? MOOT_EEXIST : MOOT_ESTORE;
 	for (i = 0; i < p->ngroups; i++)
@@ -904,6 +906,12 @@ static int write_one(struct wside *w, struct pending *p)
 		.parent = p->parent[0] ? p->parent : NULL,
 	};
 	rc = store_article_add(st, &sa, &id);
+	if (rc == MOOT_EEXIST) {
+		/* Give the numbers back: nothing took one since number_it. */
+		for (i = p->ngroups - 1; i >= 0; i--)
+			p->groups[i]->next = p->numbers[i];
+		return rc;
+	}
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < p->ngroups; i++) {

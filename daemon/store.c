@@ -250,6 +250,7 @@ enum stmt_id {
 	ST_GROUP_MARKS,
 	ST_GROUP_HIGH,
 	ST_MSGID_SEEN,
+	ST_HISTORY_SEEN,
 	ST_ARTICLE_ADD,
 	ST_OVERVIEW_ADD,
 	ST_NUMBER_ADD,
@@ -353,6 +354,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MSGID_SEEN] =
 		"SELECT EXISTS(SELECT 1 FROM articles WHERE msgid = ?1)"
 		" OR EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
+	[ST_HISTORY_SEEN] = "SELECT EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
 	[ST_ARTICLE_ADD] =
 		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, from_, subject, date,"
 		" refs, xref, head, body, poster, root, parent)"
@@ -606,6 +608,17 @@ static void done(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+}
+
+/*
+ * Reset s and keep its bindings: only for a statement that binds every
+ * parameter before each step (the per-article inserts of ingest, where
+ * dropping fifteen bindings cost more than the reset).  What it points to
+ * is never read again before the next binds replace it.
+ */
+static void done_rebound(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
 }
 
 /*
@@ -1184,18 +1197,29 @@ int store_group_marks(struct store *st, int64_t id, int64_t *low, int64_t *high,
 
 /* ---- writing articles ---- */
 
-/* 1 if msgid is in articles or history, 0 if not, MOOT_ESTORE. */
-int store_msgid_seen(struct store *st, const char *msgid)
+/* The EXISTS query id for msgid: 1 if it found it, 0 if not, MOOT_ESTORE. */
+static int exists(struct store *st, enum stmt_id id, const char *what, const char *msgid)
 {
-	sqlite3_stmt *s = st->stmt[ST_MSGID_SEEN];
 	int64_t seen = 0;
 	int ret;
 
-	sqlite3_bind_text(s, 1, msgid, -1, SQLITE_STATIC);
-	ret = one_int(st, ST_MSGID_SEEN, "msgid seen", &seen);
+	sqlite3_bind_text(st->stmt[id], 1, msgid, -1, SQLITE_STATIC);
+	ret = one_int(st, id, what, &seen);
 	if (ret == MOOT_ENOTFOUND)
-		return fail(st, "msgid seen");
+		return fail(st, what);
 	return ret < 0 ? ret : seen != 0;
+}
+
+/* 1 if msgid is in articles or history, 0 if not, MOOT_ESTORE. */
+int store_msgid_seen(struct store *st, const char *msgid)
+{
+	return exists(st, ST_MSGID_SEEN, "msgid seen", msgid);
+}
+
+/* 1 if msgid is in history, 0 if not, MOOT_ESTORE. */
+int store_history_seen(struct store *st, const char *msgid)
+{
+	return exists(st, ST_HISTORY_SEEN, "history seen", msgid);
 }
 
 /*
@@ -1258,7 +1282,7 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 		else
 			ret = fail(st, "add article");
 	}
-	done(s);
+	done_rebound(s);
 	if (ret != 0)
 		return ret;
 	if (over_line(&st->over, a) != 0) {
@@ -1291,7 +1315,7 @@ int store_number_add(struct store *st, int64_t group_id, int64_t number, int64_t
 		else
 			ret = fail(st, "add number");
 	}
-	done(s);
+done_rebound(s);
 	return ret;
 }
 

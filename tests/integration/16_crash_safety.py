@@ -337,39 +337,60 @@ def test_kill9_outbound_queue():
 	mootd_check(b)
 
 
-def test_commit_failure_gives_numbers_back():
-	"""A commit that fails (a trigger added behind mootd's back makes one
-	insert fail inside the writer thread's transaction): the POST gets 441
-	Storage failure, nothing of it is stored, its number is handed out again,
-	and the server goes on taking articles."""
+def _trigger_meets_post(trigger, subject, reason):
+	"""Add trigger (SQL) behind mootd's back, POST an article with subject
+	that it acts on, then another: the first gets 441 with reason, nothing
+	of it is stored, and its number goes to the next article.  Returns the
+	log text."""
 	import sqlite3
 	from harness import article, new_msgid
 	srv = harness.Server()
 	try:
 		with srv.raw() as c:
-			a = new_msgid("ok")
-			c.post(article(subject="before", msgid=a))
+			c.post(article(subject="before", msgid=new_msgid("ok")))
 		db = sqlite3.connect(srv.db_path, timeout=10)
-		db.execute("CREATE TRIGGER fail_me BEFORE INSERT ON articles WHEN new.subject = 'fail me'"
-			   " BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+		db.execute(trigger)
 		db.commit()
 		with srv.raw() as c:
 			bad = new_msgid("bad")
 			c.cmd("POST", 340)
-			c.send_raw(harness.wire(article(subject="fail me", msgid=bad)) + b".\r\n")
+			c.send_raw(harness.wire(article(subject=subject, msgid=bad)) + b".\r\n")
 			code, line = c.status()
-			eq(code, 441, "the failed commit's POST")
-			check("Storage failure" in line, "its reason: %r" % line)
+			eq(code, 441, "the POST the trigger acted on")
+			check(reason in line, "its reason: %r" % line)
 			b = new_msgid("ok")
 			c.post(article(subject="after", msgid=b))
 			c.cmd("GROUP " + GROUP, 211)
 			eq(c.cmd("STAT %s" % bad)[0], 430, "nothing stored of it")
 			eq(c.cmd("STAT 2")[1].split()[2], b, "its number went to the next article")
 		eq(group_stat(srv, GROUP), (2, 1, 2), "marks")
-		db.execute("DROP TRIGGER fail_me")
+		eq(db.execute("SELECT count(*) FROM articles").fetchone()[0], 2, "rows")
+		db.execute("DROP TRIGGER t")
 		db.commit()
 		db.close()
-		check("ingest: commit of 1 articles failed" in srv.log_text(),
-		      "the failure is logged")
+		return srv.log_text()
 	finally:
 		srv.stop()
+
+
+def test_commit_failure_gives_numbers_back():
+	"""A commit that fails (a trigger added behind mootd's back makes one
+	insert fail inside the writer thread's transaction): the POST gets 441
+	Storage failure, nothing of it is stored, its number is handed out again,
+	and the server goes on taking articles."""
+	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN new.subject = 'fail me'"
+				  " BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+				  "fail me", "Storage failure")
+	check("ingest: commit of 1 articles failed" in log, "the failure is logged")
+
+
+def test_duplicate_at_insert_gives_numbers_back():
+	"""A duplicate that only the insert itself finds (the writer asks
+	history first and leaves stored message-ids to the UNIQUE index): a
+	trigger stores the same message-id just before the article's own row.
+	The POST gets 441 Duplicate, the trigger's row goes with the failed
+	statement, and the number goes to the next article (no gap)."""
+	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN new.subject = 'dup me'"
+				  " BEGIN INSERT INTO articles(msgid) VALUES(new.msgid); END",
+				  "dup me", "Duplicate")
+	check("commit of 1 articles failed" not in log, "a duplicate is not a failed commit")

@@ -461,8 +461,12 @@ static void store_articles(void)
 	CHECK_INT(store_msgid_get(f.st, "<nope@test>", &v), MOOT_ENOTFOUND);
 	CHECK_INT(store_msgid_seen(f.st, "<2@test>"), 1);
 	CHECK_INT(store_msgid_seen(f.st, "<nope@test>"), 0);
+	/* history alone: a stored article is not in it */
+	CHECK_INT(store_history_seen(f.st, "<2@test>"), 0);
+	CHECK_INT(store_history_seen(f.st, "<nope@test>"), 0);
 	CHECK_INT(store_history_add(f.st, "<nope@test>", 77, "rejected"), 0);
 	CHECK_INT(store_msgid_seen(f.st, "<nope@test>"), 1);
+	CHECK_INT(store_history_seen(f.st, "<nope@test>"), 1);
 	CHECK_INT(store_msgid_get(f.st, "<nope@test>", &v), MOOT_ENOTFOUND);
 	CHECK_INT(store_history_add(f.st, "<nope@test>", 78, "cancelled"), 0);	/* again: fine */
 
