@@ -65,8 +65,10 @@ struct write_req {
 
 struct tls_conn {
 	SSL *ssl;		/* owns rbio and wbio */
-	BIO *rbio;		/* ciphertext from the network, read by SSL */
+	BIO *rbio;		/* ciphertext from the network, read by SSL: in */
 	BIO *wbio;		/* ciphertext produced by SSL: appended to out */
+	const char *in;		/* tls_input's ciphertext not yet read by SSL */
+	size_t in_len;		/* its length; 0 outside tls_input */
 	struct write_req *out;	/* the next write to the socket, being filled; or NULL */
 };
 
@@ -543,28 +545,69 @@ static int out_create(BIO *b)
 	return 1;
 }
 
-static BIO_METHOD *out_method;
-static pthread_once_t out_once = PTHREAD_ONCE_INIT;
+/*
+ * The read BIO hands SSL the ciphertext of the socket read being handled
+ * (tls_input) in place, where a memory BIO would copy it into a buffer it
+ * grows and clears; SSL keeps a partial record itself and asks again
+ * (retry) when this read has been used up.
+ */
+static int in_read(BIO *b, char *out, int outl)
+{
+	struct tls_conn *t = BIO_get_data(b);
+	size_t n;
 
-static void out_method_make(void)
+	BIO_clear_retry_flags(b);
+	if (outl <= 0)
+		return 0;
+	if (t->in_len == 0) {
+		BIO_set_retry_read(b);
+		return -1;
+	}
+	n = t->in_len < (size_t)outl ? t->in_len : (size_t)outl;
+	memcpy(out, t->in, n);
+	t->in += n;
+	t->in_len -= n;
+	return (int)n;
+}
+
+static long in_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct tls_conn *t = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	if (cmd == BIO_CTRL_PENDING)
+		return t ? (long)t->in_len : 0;
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static BIO_METHOD *out_method, *in_method;
+static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
+
+static void bio_methods_make(void)
 {
 	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "moot write");
+	BIO_METHOD *r = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "moot read");
 
-	if (m == NULL || !BIO_meth_set_write(m, out_write) || !BIO_meth_set_ctrl(m, out_ctrl) ||
-	    !BIO_meth_set_create(m, out_create)) {
+	if (m == NULL || r == NULL || !BIO_meth_set_write(m, out_write) ||
+	    !BIO_meth_set_ctrl(m, out_ctrl) || !BIO_meth_set_create(m, out_create) ||
+	    !BIO_meth_set_read(r, in_read) || !BIO_meth_set_ctrl(r, in_ctrl) ||
+	    !BIO_meth_set_create(r, out_create)) {
 		BIO_meth_free(m);
+		BIO_meth_free(r);
 		return;
 	}
 	out_method = m;
+	in_method = r;
 }
 
-/* A write BIO for t, or NULL. */
-static BIO *out_bio(struct tls_conn *t)
+/* The write (out) or read (in) BIO of t, or NULL. */
+static BIO *conn_bio(struct tls_conn *t, int in)
 {
 	BIO *b;
 
-	pthread_once(&out_once, out_method_make);
-	if (out_method == NULL || (b = BIO_new(out_method)) == NULL)
+	pthread_once(&bio_once, bio_methods_make);
+	if (out_method == NULL || (b = BIO_new(in ? in_method : out_method)) == NULL)
 		return NULL;
 	BIO_set_data(b, t);
 	return b;
@@ -669,16 +712,30 @@ static int do_handshake(struct xport *x)
 	return MOOT_ETLS;
 }
 
+static void tls_read(struct xport *x, char *plain, size_t size);
+
 /* Feed ciphertext to SSL and hand all plaintext it yields to the owner. */
 static void tls_input(struct xport *x, const char *data, size_t len)
 {
 	char plain[16 * 1024];
+	struct tls_conn *t = x->tls;
+
+	/* SSL reads data through t->in until it asks for more (WANT_READ),
+	 * or the owner stops reading; nothing of it is read after return. */
+	t->in = data;
+	t->in_len = len;
+	tls_read(x, plain, sizeof(plain));
+	if (x->tls == t) {
+		t->in = NULL;
+		t->in_len = 0;
+	}
+}
+
+/* tls_input's work with the ciphertext in place. */
+static void tls_read(struct xport *x, char *plain, size_t size)
+{
 	int n, err;
 
-	if (BIO_write(x->tls->rbio, data, (int)len) != (int)len) {
-		x->read_cb(x, NULL, 0, MOOT_ETLS);
-		return;
-	}
 	if (!x->handshake_done) {
 		if (do_handshake(x) != 0) {
 			if (x->handshake_cb)
@@ -691,7 +748,7 @@ static void tls_input(struct xport *x, const char *data, size_t len)
 			return;
 	}
 	for (;;) {
-		n = SSL_read(x->tls->ssl, plain, sizeof(plain));
+		n = SSL_read(x->tls->ssl, plain, (int)size);
 		if (n > 0) {
 			x->read_cb(x, plain, (size_t)n, 0);
 			if (x->closing || x->tls == NULL)
@@ -766,8 +823,8 @@ int xport_start_tls(struct xport *x, struct tls_ctx *ctx, int server, const char
 	if (t == NULL)
 		return MOOT_ENOMEM;
 	t->ssl = SSL_new(ctx->ctx);
-	t->rbio = BIO_new(BIO_s_mem());
-	t->wbio = out_bio(t);
+	t->rbio = conn_bio(t, 1);
+	t->wbio = conn_bio(t, 0);
 	if (t->ssl == NULL || t->rbio == NULL || t->wbio == NULL) {
 		BIO_free(t->rbio);
 		BIO_free(t->wbio);
@@ -776,7 +833,6 @@ int xport_start_tls(struct xport *x, struct tls_ctx *ctx, int server, const char
 		ERR_clear_error();
 		return MOOT_ENOMEM;
 	}
-	BIO_set_mem_eof_return(t->rbio, -1);
 	SSL_set_bio(t->ssl, t->rbio, t->wbio);
 	x->tls = t;
 	x->handshake_done = 0;

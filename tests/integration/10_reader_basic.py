@@ -62,6 +62,77 @@ def test_tls_by_ip_address(srv):
 		c.cmd("DATE", 111)
 
 
+def test_tls_records_split_and_coalesced(srv):
+	"""TLS records cut at odd places across TCP reads, and many records in
+	one read: the server reads ciphertext in place from each socket read
+	(proto/tls.c), so a record that straddles two reads must be completed
+	from the next, and records left in a read must all be taken."""
+	import socket
+	import ssl
+	sock = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=harness.T(10))
+	sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+	inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+	tls = srv.ssl_context().wrap_bio(inc, out, server_hostname="localhost")
+
+	def pump():
+		data = out.read()
+		if data:
+			sock.sendall(data)
+
+	def read_until(marker):
+		got = b""
+		while marker not in got:
+			try:
+				got += tls.read(65536)
+				continue
+			except ssl.SSLWantReadError:
+				pass
+			pump()
+			data = sock.recv(65536)
+			check(data, "connection closed; got %r" % got)
+			inc.write(data)
+		return got
+
+	while True:
+		try:
+			tls.do_handshake()
+			break
+		except ssl.SSLWantReadError:
+			pump()
+			inc.write(sock.recv(65536))
+	pump()
+	check(read_until(b"\r\n").startswith(b"20"), "greeting")
+	# 40 commands, each its own TLS record, sent in pieces of 1 to 13 bytes.
+	for i in range(40):
+		tls.write(b"DATE\r\n")
+	data = out.read()
+	check(len(data) > 40 * 22, "one record per write: %d bytes" % len(data))
+	i = 0
+	step = 1
+	while i < len(data):
+		sock.sendall(data[i:i + step])
+		i += step
+		step = step % 13 + 1
+		if step == 7:
+			time.sleep(0.002)	# let some pieces arrive as reads of their own
+	got = read_until(b"111 ")
+	while got.count(b"111 ") < 40:
+		got += read_until(b"\r\n")
+	eq(got.count(b"111 "), 40, "DATE replies to 40 split records")
+	# 200 records written at once: the server takes them from one or a few reads.
+	for i in range(200):
+		tls.write(b"DATE\r\n")
+	sock.sendall(out.read())
+	got = b""
+	while got.count(b"111 ") < 200:
+		got += read_until(b"\r\n")
+	eq(got.count(b"111 "), 200, "DATE replies to 200 coalesced records")
+	tls.write(b"QUIT\r\n")
+	pump()
+	check(b"205" in read_until(b"205"), "QUIT")
+	sock.close()
+
+
 def test_list_active_wildmat(srv):
 	s = srv.nntp()
 	try:
