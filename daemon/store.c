@@ -1315,7 +1315,7 @@ int store_number_add(struct store *st, int64_t group_id, int64_t number, int64_t
 		else
 			ret = fail(st, "add number");
 	}
-done_rebound(s);
+	done_rebound(s);
 	return ret;
 }
 

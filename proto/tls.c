@@ -577,7 +577,7 @@ static long in_ctrl(BIO *b, int cmd, long num, void *ptr)
 	(void)num;
 	(void)ptr;
 	if (cmd == BIO_CTRL_PENDING)
-		return t ? (long)t->in_len : 0;
+		return (long)t->in_len;
 	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
 }
 
@@ -712,28 +712,10 @@ static int do_handshake(struct xport *x)
 	return MOOT_ETLS;
 }
 
-static void tls_read(struct xport *x, char *plain, size_t size);
-
-/* Feed ciphertext to SSL and hand all plaintext it yields to the owner. */
-static void tls_input(struct xport *x, const char *data, size_t len)
+/* Drive SSL over the ciphertext tls_input put in place; hand all plaintext it yields to the owner. */
+static void tls_read(struct xport *x)
 {
 	char plain[16 * 1024];
-	struct tls_conn *t = x->tls;
-
-	/* SSL reads data through t->in until it asks for more (WANT_READ),
-	 * or the owner stops reading; nothing of it is read after return. */
-	t->in = data;
-	t->in_len = len;
-	tls_read(x, plain, sizeof(plain));
-	if (x->tls == t) {
-		t->in = NULL;
-		t->in_len = 0;
-	}
-}
-
-/* tls_input's work with the ciphertext in place. */
-static void tls_read(struct xport *x, char *plain, size_t size)
-{
 	int n, err;
 
 	if (!x->handshake_done) {
@@ -748,7 +730,7 @@ static void tls_read(struct xport *x, char *plain, size_t size)
 			return;
 	}
 	for (;;) {
-		n = SSL_read(x->tls->ssl, plain, (int)size);
+		n = SSL_read(x->tls->ssl, plain, sizeof(plain));
 		if (n > 0) {
 			x->read_cb(x, plain, (size_t)n, 0);
 			if (x->closing || x->tls == NULL)
@@ -762,6 +744,22 @@ static void tls_read(struct xport *x, char *plain, size_t size)
 		ERR_clear_error();
 		x->read_cb(x, NULL, 0, err == SSL_ERROR_ZERO_RETURN ? UV_EOF : MOOT_ETLS);
 		return;
+	}
+}
+
+/* Feed the ciphertext of one socket read to SSL (tls_read). */
+static void tls_input(struct xport *x, const char *data, size_t len)
+{
+	struct tls_conn *t = x->tls;
+
+	/* SSL reads data through t->in until it asks for more (WANT_READ),
+	 * or the owner stops reading; nothing of it is read after return. */
+	t->in = data;
+	t->in_len = len;
+	tls_read(x);
+	if (x->tls == t) {
+		t->in = NULL;
+		t->in_len = 0;
 	}
 }
 
