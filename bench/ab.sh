@@ -26,6 +26,7 @@ MOOT_TLS=$((MOOT_PORT + 444))
 BENCH=$BUILD/moot-bench
 
 die() { echo "ab.sh: $*" >&2; exit 1; }
+. "$ROOT/bench/lib.sh"
 [ $# -ge 2 ] || die "usage: bench/ab.sh OLD_MOOTD NEW_MOOTD [ROUNDS]"
 OLD=$1
 NEW=$2
@@ -47,28 +48,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.example \
-	-days 2 -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null ||
-	die "openssl cannot make the client certificate"
-FP=$(openssl x509 -noout -fingerprint -sha256 -in "$TMP/cert.pem" | sed 's/^.*=/sha256:/')
-cat >"$TMP/mootd.yaml" <<EOF
-server:
-  pathhost: moot.bench.example
-  state: $TMP/state
-  listen:
-    - { address: "127.0.0.1:$MOOT_PORT", tls: false }
-    - { address: "127.0.0.1:$MOOT_TLS", tls: true }
-  limits: { max_connections: 100000, max_connections_per_address: 100000, max_article_bytes: 1000000,
-            idle_timeout_s: 3600, posts_per_hour_user: 0, posts_per_hour_address: 0 }
-  access: { read: open, post: open }
-groups:
-  - { name: bench.test, description: "Benchmark test articles" }
-  - { name: bench.other, description: "Benchmark other articles" }
-peers:
-  - name: bench.example
-    accept: "bench.*"
-    identity: { fingerprint: "$FP" }
-EOF
+FP=$(bench_cert "$TMP") || exit 1
+bench_config "$TMP/mootd.yaml" "$TMP/state" "$MOOT_PORT" "$MOOT_TLS" bench.test bench.other "$FP"
 
 # one MOOTD: print "RATE CPU..." for one run on a fresh database.
 one() {
@@ -85,7 +66,7 @@ one() {
 	sync
 	sleep 0.5
 	rate=$(timeout 300 "$BENCH" ingest --host 127.0.0.1 --port "$MOOT_TLS" --tls --insecure \
-		--cert "$TMP/cert.pem" --key "$TMP/key.pem" --group bench.test --group bench.other \
+		--cert "$TMP/bench-cert.pem" --key "$TMP/bench-key.pem" --group bench.test --group bench.other \
 		--connections "$CONNS" --window "$WINDOW" --count "$COUNT" --seconds 60 2>/dev/null |
 		tail -1 | tr ' ' '\n' | sed -n 's/^articles_per_s=//p')
 	for t in /proc/$MPID/task/*; do

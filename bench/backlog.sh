@@ -42,6 +42,7 @@ NAME_A=moot-a.example
 NAME_B=moot-b.example
 
 die() { echo "backlog.sh: $*" >&2; exit 1; }
+. "$ROOT/bench/lib.sh"
 note() { echo "backlog.sh: $*" >&2; }
 command -v python3 >/dev/null || die "python3 is needed (sqlite3 module)"
 command -v openssl >/dev/null || die "openssl is needed"
@@ -89,10 +90,7 @@ print(" ".join(str(x.getsockname()[1]) for x in s))
 ') || die "cannot pick ports"
 
 # moot-bench's client certificate: its identity as A's inbound peer.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.example \
-	-days 2 -keyout "$TMP/bench-key.pem" -out "$TMP/bench-cert.pem" 2>/dev/null ||
-	die "openssl cannot make the client certificate"
-FP_BENCH=$(openssl x509 -noout -fingerprint -sha256 -in "$TMP/bench-cert.pem" | sed 's/^.*=/sha256:/')
+FP_BENCH=$(bench_cert "$TMP") || exit 1
 
 # config DIR PATHHOST PORT TLS_PORT PEERS_YAML: write DIR/mootd.yaml.
 config() {

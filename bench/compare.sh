@@ -34,6 +34,7 @@ BENCH=$BUILD/moot-bench
 MOOTD=$BUILD/mootd
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
+. "$ROOT/bench/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root (INN is installed and started with inn-setup.sh)"
 if [ ! -x "$BENCH" ] || [ ! -x "$MOOTD" ]; then
 	make -C "$ROOT" BUILD="$BUILD" bench >/dev/null || die "cannot build moot-bench and mootd"
@@ -74,29 +75,9 @@ for g in $G1 $G2; do
 done
 
 # ---- mootd ----
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench.example \
-	-days 2 -keyout "$TMP/bench-key.pem" -out "$TMP/bench-cert.pem" 2>/dev/null ||
-	die "openssl cannot make the client certificate"
-FP=$(openssl x509 -noout -fingerprint -sha256 -in "$TMP/bench-cert.pem" | sed 's/^.*=/sha256:/')
+FP=$(bench_cert "$TMP") || exit 1
 mkdir -p "$TMP/state"
-cat >"$TMP/mootd.yaml" <<EOF
-server:
-  pathhost: moot.bench.example
-  state: $TMP/state
-  listen:
-    - { address: "127.0.0.1:$MOOT_PORT", tls: false }
-    - { address: "127.0.0.1:$MOOT_TLS", tls: true }
-  limits: { max_connections: 100000, max_connections_per_address: 100000, max_article_bytes: 1000000,
-            idle_timeout_s: 3600, posts_per_hour_user: 0, posts_per_hour_address: 0 }
-  access: { read: open, post: open }
-groups:
-  - { name: $G1, description: "Benchmark test articles" }
-  - { name: $G2, description: "Benchmark other articles" }
-peers:
-  - name: bench.example
-    accept: "bench.*"
-    identity: { fingerprint: "$FP" }
-EOF
+bench_config "$TMP/mootd.yaml" "$TMP/state" "$MOOT_PORT" "$MOOT_TLS" "$G1" "$G2" "$FP"
 # start_mootd: start mootd on the run's configuration and wait for its TLS port.
 start_mootd() {
 	"$MOOTD" -c "$TMP/mootd.yaml" >>"$TMP/mootd.log" 2>&1 &
