@@ -221,15 +221,12 @@ static const char *const migrations[] = {
 	"CREATE TEMP TABLE IF NOT EXISTS expire_ids(id INTEGER PRIMARY KEY);" \
 	"CREATE TEMP TABLE IF NOT EXISTS stat_groups(id INTEGER PRIMARY KEY);"
 
-/* The overview columns, in the order row_over() reads them. */
-#define OVER_COLS \
-	"a.id, a.msgid, a.subject, a.from_, a.date, a.refs, a.xref, a.bytes, a.lines, a.arrived"
 
 /* The range scan of a group's numbers (PRIMARY KEY(group_id, number)); bound by bind_range. */
 #define RANGE_WHERE " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 ORDER BY n.number LIMIT ?4"
 
-/* That scan joined to articles. */
-#define OVER_RANGE_FROM " FROM numbering n JOIN articles a ON a.id = n.article_id" RANGE_WHERE
+/* That scan joined to the overview lines. */
+#define OVER_RANGE_FROM " FROM numbering n JOIN overview o ON o.article_id = n.article_id"
 
 /* The columns row_user() reads. */
 #define USER_COLS "id, name, password_hash, role, address, created, disabled"
@@ -263,11 +260,9 @@ enum stmt_id {
 	ST_ARTICLE_GET_HEAD,
 	ST_ARTICLE_GET_BODY,
 	ST_ARTICLE_GET_BOTH,
-	ST_OVER_RANGE,
 	ST_OVER_LINES,
 	ST_OVER_LINE_ARTICLE,
 	ST_OVER_RANGE_HEAD,
-	ST_OVER_ARTICLE,
 	ST_OVER_ARTICLE_HEAD,
 	ST_NUMBERS_RANGE,
 	ST_NEWNEWS,
@@ -355,10 +350,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT EXISTS(SELECT 1 FROM articles WHERE msgid = ?1)"
 		" OR EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
 	[ST_HISTORY_SEEN] = "SELECT EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
+	/* from_, subject, date, refs and xref stay NULL: the overview line has them. */
 	[ST_ARTICLE_ADD] =
-		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, from_, subject, date,"
-		" refs, xref, head, body, poster, root, parent)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, head, body, poster, root,"
+		" parent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_OVERVIEW_ADD] = "INSERT INTO overview(article_id, line) VALUES(?1, ?2)",
 	[ST_NUMBER_ADD] = "INSERT INTO numbering(group_id, number, article_id) VALUES(?1, ?2, ?3)",
 	[ST_HISTORY_ADD] =
@@ -376,14 +371,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ARTICLE_GET_HEAD] = "SELECT msgid, head FROM articles WHERE id = ?1",
 	[ST_ARTICLE_GET_BODY] = "SELECT msgid, body FROM articles WHERE id = ?1",
 	[ST_ARTICLE_GET_BOTH] = "SELECT msgid, head, body FROM articles WHERE id = ?1",
-	[ST_OVER_RANGE] = "SELECT n.number, " OVER_COLS OVER_RANGE_FROM,
-	[ST_OVER_LINES] =
-		"SELECT n.number, o.line FROM numbering n JOIN overview o ON o.article_id = n.article_id"
-		RANGE_WHERE,
-	[ST_OVER_LINE_ARTICLE] = "SELECT 0, line FROM overview WHERE article_id = ?1",
-	[ST_OVER_RANGE_HEAD] = "SELECT n.number, " OVER_COLS ", a.head" OVER_RANGE_FROM,
-	[ST_OVER_ARTICLE] = "SELECT 0, " OVER_COLS " FROM articles a WHERE a.id = ?1",
-	[ST_OVER_ARTICLE_HEAD] = "SELECT 0, " OVER_COLS ", a.head FROM articles a WHERE a.id = ?1",
+	/* Overview rows: number, line, article id (row_over), then the head if asked for. */
+	[ST_OVER_LINES] = "SELECT n.number, o.line, o.article_id" OVER_RANGE_FROM RANGE_WHERE,
+	[ST_OVER_LINE_ARTICLE] = "SELECT 0, line, article_id FROM overview WHERE article_id = ?1",
+	[ST_OVER_RANGE_HEAD] =
+		"SELECT n.number, o.line, o.article_id, a.head" OVER_RANGE_FROM
+		" JOIN articles a ON a.id = n.article_id" RANGE_WHERE,
+	[ST_OVER_ARTICLE_HEAD] =
+		"SELECT 0, o.line, o.article_id, a.head FROM overview o JOIN articles a ON a.id = o.article_id"
+		" WHERE o.article_id = ?1",
 	[ST_NUMBERS_RANGE] = "SELECT n.number FROM numbering n" RANGE_WHERE,
 	/* The arrived index finds the articles; the sort puts them in id order. */
 	/*
@@ -536,11 +532,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND first_reply IS NOT NULL ORDER BY first_reply LIMIT -1 OFFSET ?2",
 	/* The five picked from the index first, then their subjects. */
 	[ST_STATS_TOP] =
-		"SELECT t.article_id, t.replies, a.subject FROM"
+		"SELECT t.article_id, t.replies, substr(o.line, 1, instr(o.line, char(9)) - 1) FROM"
 		" (SELECT article_id, replies FROM threads"
 		"  WHERE group_id IN (SELECT id FROM temp.stat_groups) AND started >= ?1"
 		"  AND replies > 0 ORDER BY replies DESC, article_id LIMIT ?2) t"
-		" LEFT JOIN articles a ON a.id = t.article_id"
+		" LEFT JOIN overview o ON o.article_id = t.article_id"
 		" ORDER BY t.replies DESC, t.article_id",
 };
 
@@ -589,6 +585,7 @@ struct store {
 	int held;				/* its snapshot kept after store_read_end */
 	struct figures fig;			/* not yet written (store_stats_record) */
 	struct buf over;			/* store_article_add's overview line */
+	struct buf row;				/* row_over's copy of a line, split */
 	void (*on_write)(void *arg);		/* before a write outside a transaction (store_on_write) */
 	void *on_write_arg;
 };
@@ -913,6 +910,7 @@ void store_close(struct store *st)
 	store_read_release(st);
 	buf_release(&st->fig.names);
 	buf_release(&st->over);
+	buf_release(&st->row);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);	/* NULL is a no-op */
 	if (st->ckpt && sqlite3_close(st->ckpt) != SQLITE_OK)
@@ -1279,16 +1277,11 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 	    sqlite3_bind_int64(s, 3, a->posted) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 4, a->bytes) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 5, a->lines) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 6, a->from, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 7, a->subject, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 8, a->date, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 9, a->refs ? a->refs : "", -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 10, a->xref, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    bind_blob(s, 11, a->head, a->head_len) != SQLITE_OK ||
-	    bind_blob(s, 12, a->body, a->body_len) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 13, a->poster, -1, SQLITE_STATIC) != SQLITE_OK ||	/* NULL: NULL */
-	    sqlite3_bind_text(s, 14, a->root, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 15, a->parent, -1, SQLITE_STATIC) != SQLITE_OK) {
+	    bind_blob(s, 6, a->head, a->head_len) != SQLITE_OK ||
+	    bind_blob(s, 7, a->body, a->body_len) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 8, a->poster, -1, SQLITE_STATIC) != SQLITE_OK ||	/* NULL: NULL */
+	    sqlite3_bind_text(s, 9, a->root, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 10, a->parent, -1, SQLITE_STATIC) != SQLITE_OK) {
 		ret = fail(st, "add article: bind");	/* e.g. SQLITE_TOOBIG */
 		done(s);
 		return ret;
@@ -1415,24 +1408,51 @@ int store_article_get(struct store *st, int64_t article_id, int what,
 	return ret;
 }
 
-/* Fill r from the current row of an overview statement (see OVER_COLS); head at column 11. */
-static void row_over(sqlite3_stmt *s, int want_head, struct store_over *r)
+/*
+ * Fill r from the current row of an overview statement: number, overview
+ * line, article id, and the head at column 3 when want_head.  The line's
+ * eight fields (over_line's order) are split in a copy in st->row, valid
+ * until the next row; a field the line lacks is "".  0 or MOOT_ENOMEM.
+ */
+static int row_over(struct store *st, sqlite3_stmt *s, int want_head, struct store_over *r)
 {
+	const char *line = text(s, 1);
+	size_t len = (size_t)sqlite3_column_bytes(s, 1);
+	const char *field[8];
+	char *p, *end;
+	int i;
+
+	buf_clear(&st->row);
+	if (buf_append(&st->row, line, len + 1) != 0)	/* with its NUL */
+		return MOOT_ENOMEM;
+	p = st->row.data;
+	end = p + len;
+	for (i = 0; i < 8; i++) {
+		char *tab = i < 7 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
+
+		field[i] = p;
+		if (tab != NULL) {
+			*tab = '\0';
+			p = tab + 1;
+		} else {
+			p = end;
+		}
+	}
 	r->number = sqlite3_column_int64(s, 0);
-	r->article_id = sqlite3_column_int64(s, 1);
-	r->msgid = text(s, 2);
-	r->subject = text(s, 3);
-	r->from = text(s, 4);
-	r->date = text(s, 5);
-	r->refs = text(s, 6);
-	r->xref = text(s, 7);
-	r->bytes = sqlite3_column_int64(s, 8);
-	r->lines = sqlite3_column_int64(s, 9);
-	r->arrived = sqlite3_column_int64(s, 10);
+	r->article_id = sqlite3_column_int64(s, 2);
+	r->subject = field[0];
+	r->from = field[1];
+	r->date = field[2];
+	r->msgid = field[3];
+	r->refs = field[4];
+	r->bytes = strtoll(field[5], NULL, 10);
+	r->lines = strtoll(field[6], NULL, 10);
+	r->xref = strncmp(field[7], "Xref: ", 6) == 0 ? field[7] + 6 : field[7];
 	r->head = NULL;
 	r->head_len = 0;
 	if (want_head)
-		r->head = blob(s, 11, &r->head_len);
+		r->head = blob(s, 3, &r->head_len);
+	return 0;
 }
 
 /*
@@ -1446,7 +1466,11 @@ static int over_rows(struct store *st, sqlite3_stmt *s, int want_head,
 	int rc, n = 0;
 
 	while ((rc = step(st, s)) == SQLITE_ROW) {
-		row_over(s, want_head, &r);
+		if (row_over(st, s, want_head, &r) != 0) {
+			fprintf(stderr, "store: overview: out of memory\n");
+			n = MOOT_ESTORE;
+			break;
+		}
 		n++;
 		if (cb(arg, &r) != 0)
 			break;
@@ -1475,7 +1499,7 @@ static sqlite3_stmt *bind_range(struct store *st, enum stmt_id id, int64_t group
 int store_over_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int limit,
 		     int want_head, int (*cb)(void *arg, const struct store_over *row), void *arg)
 {
-	sqlite3_stmt *s = bind_range(st, want_head ? ST_OVER_RANGE_HEAD : ST_OVER_RANGE, group_id,
+	sqlite3_stmt *s = bind_range(st, want_head ? ST_OVER_RANGE_HEAD : ST_OVER_LINES, group_id,
 				     lo, hi, limit);
 
 	return over_rows(st, s, want_head, cb, arg);
@@ -1526,7 +1550,7 @@ int store_over_line(struct store *st, int64_t article_id,
 int store_over_article(struct store *st, int64_t article_id, int want_head,
 		       int (*cb)(void *arg, const struct store_over *row), void *arg)
 {
-	sqlite3_stmt *s = st->stmt[want_head ? ST_OVER_ARTICLE_HEAD : ST_OVER_ARTICLE];
+	sqlite3_stmt *s = st->stmt[want_head ? ST_OVER_ARTICLE_HEAD : ST_OVER_LINE_ARTICLE];
 	int n;
 
 	sqlite3_bind_int64(s, 1, article_id);

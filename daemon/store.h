@@ -177,7 +177,7 @@ struct store_over {
 	int64_t number;		/* in the group asked for; 0 when looked up by message-id */
 	int64_t article_id;
 	const char *msgid, *subject, *from, *date, *refs, *xref;
-	int64_t bytes, lines, arrived;
+	int64_t bytes, lines;
 	const char *head;	/* only when want_head, else NULL */
 	size_t head_len;
 };

@@ -407,7 +407,7 @@ def test_commit_failure_gives_numbers_back():
 	insert fail inside the writer thread's transaction): the POST gets 441
 	Storage failure, nothing of it is stored, its number is handed out again,
 	and the server goes on taking articles."""
-	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN new.subject = 'fail me'"
+	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN CAST(new.head AS TEXT) LIKE '%Subject: fail me%'"
 				  " BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
 				  "fail me", "Storage failure")
 	check("ingest: commit of 1 articles failed" in log, "the failure is logged")
@@ -419,7 +419,7 @@ def test_duplicate_at_insert_gives_numbers_back():
 	trigger stores the same message-id just before the article's own row.
 	The POST gets 441 Duplicate, the trigger's row goes with the failed
 	statement, and the number goes to the next article (no gap)."""
-	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN new.subject = 'dup me'"
+	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN CAST(new.head AS TEXT) LIKE '%Subject: dup me%'"
 				  " BEGIN INSERT INTO articles(msgid) VALUES(new.msgid); END",
 				  "dup me", "Duplicate")
 	check("commit of 1 articles failed" not in log, "a duplicate is not a failed commit")
