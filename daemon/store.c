@@ -208,6 +208,13 @@ static const char *const migrations[] = {
 	 * article, a sixth of the loop's time per ingested article.
 	 */
 	"DROP TRIGGER overview_add;",
+	/*
+	 * 5 -> 6: a reply is counted once by store_stats_record itself (the
+	 * calls for one article's groups come together), and any article
+	 * whose root is a thread's msgid is one of its replies: the table that
+	 * remembered the counted replies cost an insert per reply.
+	 */
+	"DROP TABLE IF EXISTS replies;",
 };
 
 /* Seconds in an hour: posts are counted per hour, arrived / HOUR. */
@@ -302,12 +309,10 @@ enum stmt_id {
 	ST_REMOVE_THREAD,
 	ST_REMOVE_REPLY_COUNT,
 	ST_REMOVE_FIRST_REPLY,
-	ST_REMOVE_REPLY,
 	ST_STATS_HOURLY,
 	ST_STATS_POSTER_GROUP,
 	ST_STATS_POSTER,
 	ST_STATS_THREAD,
-	ST_STATS_REPLY_MARK,
 	ST_STATS_REPLY,
 	ST_STATS_GROUPS_CLEAR,
 	ST_STATS_GROUPS_ADD,
@@ -468,8 +473,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_REMOVE_THREAD] = "DELETE FROM threads WHERE article_id = ?1",
 	[ST_REMOVE_REPLY_COUNT] =
 		"UPDATE threads SET replies = replies - 1 WHERE replies > 0"
-		" AND msgid = (SELECT root FROM articles WHERE id = ?1)"
-		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)",
+		" AND msgid = (SELECT root FROM articles WHERE id = ?1)",
 	/*
 	 * A cancelled first reply: the thread's next counted reply becomes its
 	 * first (none: NULL, unanswered again; runs after ST_REMOVE_REPLY_COUNT).
@@ -480,12 +484,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE threads SET first_reply = CASE WHEN replies = 0 THEN NULL ELSE ("
 		"  SELECT max(a.arrived - threads.started, 0) FROM articles a"
 		"  WHERE a.arrived >= threads.started AND a.root = threads.msgid AND a.id <> ?1"
-		"  AND a.id IN (SELECT article_id FROM replies)"
 		"  ORDER BY a.arrived LIMIT 1) END"
 		" WHERE msgid = (SELECT root FROM articles WHERE id = ?1)"
-		" AND EXISTS (SELECT 1 FROM replies WHERE article_id = ?1)"
 		" AND first_reply = max((SELECT arrived FROM articles WHERE id = ?1) - started, 0)",
-	[ST_REMOVE_REPLY] = "DELETE FROM replies WHERE article_id = ?1",
 	[ST_STATS_HOURLY] =
 		"INSERT INTO hourly(group_id, hour, posts) VALUES(?1, ?2, ?3)"
 		" ON CONFLICT(group_id, hour) DO UPDATE SET posts = posts + excluded.posts",
@@ -502,7 +503,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATS_THREAD] =
 		"INSERT OR IGNORE INTO threads(article_id, group_id, msgid, started, replies)"
 		" SELECT id, ?2, msgid, ?3, 0 FROM articles WHERE id = ?1",
-	[ST_STATS_REPLY_MARK] = "INSERT OR IGNORE INTO replies(article_id) VALUES(?1)",
 	/* Never a negative delay, whatever the clocks said. */
 	[ST_STATS_REPLY] =
 		"UPDATE threads SET replies = replies + ?3,"
@@ -586,6 +586,7 @@ struct store {
 	struct figures fig;			/* not yet written (store_stats_record) */
 	struct buf over;			/* store_article_add's overview line */
 	struct buf row;				/* row_over's copy of a line, split */
+	int64_t stats_last;			/* the article store_stats_record saw last */
 	void (*on_write)(void *arg);		/* before a write outside a transaction (store_on_write) */
 	void *on_write_arg;
 };
@@ -1042,6 +1043,7 @@ int store_commit_nosync(struct store *st)
 void store_rollback(struct store *st)
 {
 	figures_clear(&st->fig);
+	st->stats_last = 0;	/* its id may be given again */
 	st->held = 0;	/* a kept snapshot goes with it */
 	if (!sqlite3_get_autocommit(st->db))
 		run(st, ST_ROLLBACK, "rollback");
@@ -2161,9 +2163,6 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_FIRST_REPLY], 1, article_id);
 	if ((ret = run(st, ST_REMOVE_FIRST_REPLY, "cancel: first reply")) < 0)
 		return ret;
-	sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY], 1, article_id);
-	if ((ret = run(st, ST_REMOVE_REPLY, "cancel: reply")) < 0)
-		return ret;
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_ARTICLE], 1, article_id);
 	return run(st, ST_REMOVE_ARTICLE, "cancel: delete");
 }
@@ -2289,8 +2288,9 @@ static int figures_post(struct store *st, int64_t group_id, const char *poster, 
  *  - poster_groups keeps the hour of the poster's latest post in the
  *    group, posters their earliest post anywhere (NULL poster: "");
  *  - a starter (root NULL or "") gets one threads row, in the first group
- *    recorded;
- *  - a reply is counted once (the replies table remembers it) in the thread
+ *    recorded (the calls for one article come one after the other, and
+ *    only the first counts its thread or reply);
+ *  - a reply is counted once in the thread
  *    whose starter has msgid root, whichever group that is; the first reply
  *    sets the thread's first_reply.  A reply whose starter is unknown when
  *    the figures are written (not yet arrived, expired long ago) counts
@@ -2306,22 +2306,20 @@ int store_stats_record(struct store *st, int64_t group_id, int64_t article_id, c
 		poster = "";
 	if ((ret = figures_post(st, group_id, poster, arrived)) < 0)
 		return ret;
-	if (root == NULL || root[0] == '\0') {
+	if (article_id == st->stats_last) {
+		/* a later group of the same article: thread and reply counted */
+	} else if (root == NULL || root[0] == '\0') {
 		s = st->stmt[ST_STATS_THREAD];
 		sqlite3_bind_int64(s, 1, article_id);
 		sqlite3_bind_int64(s, 2, group_id);
 		sqlite3_bind_int64(s, 3, arrived);
 		ret = run(st, ST_STATS_THREAD, "figures: thread");
-	} else {
-		sqlite3_bind_int64(st->stmt[ST_STATS_REPLY_MARK], 1, article_id);
-		ret = run(st, ST_STATS_REPLY_MARK, "figures: reply");
-		/* No change: counted at this article's first group. */
-		if (ret == 0 && sqlite3_changes(st->db) > 0 &&
-		    figures_row(&st->fig, FIG_REPLY, 0, root, arrived) != 0) {
-			fprintf(stderr, "store: figures: out of memory\n");
-			ret = MOOT_ESTORE;
-		}
+	} else if (figures_row(&st->fig, FIG_REPLY, 0, root, arrived) != 0) {
+		fprintf(stderr, "store: figures: out of memory\n");
+		ret = MOOT_ESTORE;
 	}
+	if (ret == 0)
+		st->stats_last = article_id;
 	if (ret == 0 && sqlite3_get_autocommit(st->db))
 		ret = figures_flush(st);
 	return ret;

@@ -211,15 +211,17 @@ def _list_groups(c):
 
 
 def test_upgrade_from_schema_4(srv):
-	"""A database of schema version 4 (its overview lines kept by a trigger)
-	opens, is migrated (the trigger goes: mootd writes the lines itself),
-	keeps its articles and takes new ones with one overview line each."""
+	"""A database of schema version 4 (its overview lines kept by a trigger,
+	its counted replies in a table) opens, is migrated (the trigger goes:
+	mootd writes the lines itself; the replies table goes), keeps its
+	articles and takes new ones with one overview line each."""
 	old = harness.post_n(srv, 2)
 	srv.stop()
 	db = sqlite3.connect(srv.db_path)
 	try:
 		db.execute("CREATE TRIGGER overview_add AFTER INSERT ON articles BEGIN"
 			   " INSERT INTO overview(article_id, line) VALUES(new.id, 'from the trigger'); END")
+		db.execute("CREATE TABLE replies(article_id INTEGER PRIMARY KEY)")
 		db.execute("PRAGMA user_version = 4")
 		db.commit()
 	finally:
@@ -233,9 +235,11 @@ def test_upgrade_from_schema_4(srv):
 	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
 	db = sqlite3.connect(srv.db_path)
 	try:
-		eq(db.execute("PRAGMA user_version").fetchone()[0], 5, "schema version")
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 6, "schema version")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'overview_add'").fetchone()[0],
 		   0, "the trigger is gone")
+		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'replies'").fetchone()[0],
+		   0, "the replies table is gone")
 	finally:
 		db.close()
 

@@ -1616,6 +1616,17 @@ static void store_figures_batched(void)
 	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
 	CHECK_INT(s.posts, 300);
 	CHECK_INT(s.posters, 300);
+	CHECK_INT(s.top[0].replies, 299);	/* and 500 */
+
+	/* A reply rolled back alone: the next article takes its id, and its reply counts. */
+	CHECK_INT(store_begin(f.st), 0);
+	fig_post(&f, 600, T0 + 80, "p1@x", 1, f.ga, 0, NULL);
+	store_rollback(f.st);
+	CHECK_INT(store_begin(f.st), 0);
+	fig_post(&f, 601, T0 + 90, "p1@x", 1, f.ga, 0, NULL);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.top[0].replies, 300);	/* and 601 */
 out:
 	fix_close(&f);
 }
