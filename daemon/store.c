@@ -215,6 +215,18 @@ static const char *const migrations[] = {
 	 * remembered the counted replies cost an insert per reply.
 	 */
 	"DROP TABLE IF EXISTS replies;",
+	/*
+	 * 6 -> 7: where NEWNEWS starts, from a row per hour of arrival instead
+	 * of an index entry per article: arrivals holds, for each hour
+	 * (arrived / 3600) any article arrived in, the id of the first one
+	 * stored with it, so every article arrived since a time has an id at
+	 * or above the least first_id of the hours from then on, whatever the
+	 * clock did.  Ingest adds a row per new hour (store_article_add).
+	 */
+	"CREATE TABLE arrivals(hour INTEGER PRIMARY KEY, first_id INTEGER NOT NULL);"
+	"INSERT INTO arrivals(hour, first_id)"
+	" SELECT arrived / 3600, min(id) FROM articles WHERE arrived IS NOT NULL GROUP BY arrived / 3600;"
+	"DROP INDEX articles_arrived;",
 };
 
 /* Seconds in an hour: posts are counted per hour, arrived / HOUR. */
@@ -257,6 +269,7 @@ enum stmt_id {
 	ST_HISTORY_SEEN,
 	ST_ARTICLE_ADD,
 	ST_OVERVIEW_ADD,
+	ST_ARRIVAL_ADD,
 	ST_NUMBER_ADD,
 	ST_HISTORY_ADD,
 	ST_NUMBER_GET,
@@ -360,6 +373,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, head, body, poster, root,"
 		" parent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_OVERVIEW_ADD] = "INSERT INTO overview(article_id, line) VALUES(?1, ?2)",
+	[ST_ARRIVAL_ADD] = "INSERT OR IGNORE INTO arrivals(hour, first_id) VALUES(?1, ?2)",
 	[ST_NUMBER_ADD] = "INSERT INTO numbering(group_id, number, article_id) VALUES(?1, ?2, ?3)",
 	[ST_HISTORY_ADD] =
 		"INSERT INTO history(msgid, seen, state) VALUES(?1, ?2, ?3)"
@@ -386,20 +400,25 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT 0, o.line, o.article_id, a.head FROM overview o JOIN articles a ON a.id = o.article_id"
 		" WHERE o.article_id = ?1",
 	[ST_NUMBERS_RANGE] = "SELECT n.number FROM numbering n" RANGE_WHERE,
-	/* The arrived index finds the articles; the sort puts them in id order. */
 	/*
-	 * One chunk of articles by id (the rowid, not the arrived index: a chunk
-	 * then reads only its rows), with their groups; an article numbered
-	 * nowhere (a control article) comes once with a NULL group.
+	 * One chunk of articles by id (the rowid: a chunk reads only its rows),
+	 * with their groups; an article numbered nowhere (a control article)
+	 * comes once with a NULL group.
 	 */
 	[ST_NEWNEWS] =
 		"SELECT a.id, a.msgid, n.group_id FROM"
 		" (SELECT id, msgid FROM articles NOT INDEXED WHERE id > ?2 AND arrived >= ?1"
 		"  ORDER BY id LIMIT ?3) a"
 		" LEFT JOIN numbering n ON n.article_id = a.id ORDER BY a.id, n.group_id",
-	/* Where a NEWNEWS starts: the first article arrived since (ids grow with arrival,
-	 * but a clock set back may break that; min(id) holds whatever the clock did). */
-	[ST_NEWNEWS_FIRST] = "SELECT min(id) FROM articles WHERE arrived >= ?1",
+	/*
+	 * Where a NEWNEWS starts: the first article by id that arrived since ?1,
+	 * read from the first of the hours since (no article arrived since has
+	 * a smaller id, migration 7); NULL when none did.
+	 */
+	[ST_NEWNEWS_FIRST] =
+		"SELECT (SELECT id FROM articles"
+		" WHERE id >= (SELECT min(first_id) FROM arrivals WHERE hour >= ?1 / 3600)"
+		" AND arrived >= ?1 ORDER BY id LIMIT 1)",
 	[ST_EXPIRE_CLEAR] = "DELETE FROM temp.expire_ids",
 	[ST_EXPIRE_PICK] =
 		"INSERT OR IGNORE INTO temp.expire_ids(id)"
@@ -477,13 +496,15 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/*
 	 * A cancelled first reply: the thread's next counted reply becomes its
 	 * first (none: NULL, unanswered again; runs after ST_REMOVE_REPLY_COUNT).
-	 * Walks articles_arrived from the thread's start to that reply; only on
-	 * cancel, and not at all when no reply is left.
+	 * Reads the articles from the first arrived since the thread's start
+	 * (arrivals, as NEWNEWS); only on cancel, and not at all when no reply
+	 * is left.
 	 */
 	[ST_REMOVE_FIRST_REPLY] =
 		"UPDATE threads SET first_reply = CASE WHEN replies = 0 THEN NULL ELSE ("
 		"  SELECT max(a.arrived - threads.started, 0) FROM articles a"
-		"  WHERE a.arrived >= threads.started AND a.root = threads.msgid AND a.id <> ?1"
+		"  WHERE a.id >= (SELECT min(first_id) FROM arrivals WHERE hour >= threads.started / 3600)"
+		"  AND a.arrived >= threads.started AND a.root = threads.msgid AND a.id <> ?1"
 		"  ORDER BY a.arrived LIMIT 1) END"
 		" WHERE msgid = (SELECT root FROM articles WHERE id = ?1)"
 		" AND first_reply = max((SELECT arrived FROM articles WHERE id = ?1) - started, 0)",
@@ -587,6 +608,7 @@ struct store {
 	struct buf over;			/* store_article_add's overview line */
 	struct buf row;				/* row_over's copy of a line, split */
 	int64_t stats_last;			/* the article store_stats_record saw last */
+	int64_t arrival_hour;			/* the hour store_article_add added last, or INT64_MIN */
 	void (*on_write)(void *arg);		/* before a write outside a transaction (store_on_write) */
 	void *on_write_arg;
 };
@@ -851,6 +873,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return MOOT_ESTORE;
 	}
 	st->wal_fd = -1;
+	st->arrival_hour = INT64_MIN;
 	/* Both connections write the WAL through walvfs.c: a commit's frames in one write. */
 	if (walvfs_register() != 0) {
 		snprintf(err, errlen, "cannot register the SQLite VFS '%s'", WALVFS_NAME);
@@ -1044,6 +1067,7 @@ void store_rollback(struct store *st)
 {
 	figures_clear(&st->fig);
 	st->stats_last = 0;	/* its id may be given again */
+	st->arrival_hour = INT64_MIN;	/* its row may be gone */
 	st->held = 0;	/* a kept snapshot goes with it */
 	if (!sqlite3_get_autocommit(st->db))
 		run(st, ST_ROLLBACK, "rollback");
@@ -1312,6 +1336,14 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 	/* Keep a small buffer for the next line; drop one a long References grew. */
 	if (st->over.cap > 64 * 1024)
 		buf_release(&st->over);
+	if (ret == 0 && a->arrived / HOUR != st->arrival_hour) {
+		/* The first article of its hour on this connection: the row, unless there. */
+		s = st->stmt[ST_ARRIVAL_ADD];
+		sqlite3_bind_int64(s, 1, a->arrived / HOUR);
+		sqlite3_bind_int64(s, 2, *article_id);
+		if ((ret = run(st, ST_ARRIVAL_ADD, "add article: arrival")) == 0)
+			st->arrival_hour = a->arrived / HOUR;
+	}
 	return ret;
 }
 

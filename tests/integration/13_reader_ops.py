@@ -212,9 +212,11 @@ def _list_groups(c):
 
 def test_upgrade_from_schema_4(srv):
 	"""A database of schema version 4 (its overview lines kept by a trigger,
-	its counted replies in a table) opens, is migrated (the trigger goes:
-	mootd writes the lines itself; the replies table goes), keeps its
-	articles and takes new ones with one overview line each."""
+	its counted replies in a table, an index of arrival times) opens, is
+	migrated (the trigger goes: mootd writes the lines itself; the replies
+	table goes; the index becomes a row per hour in arrivals), keeps its
+	articles, finds them by NEWNEWS and takes new ones with one overview
+	line each."""
 	old = harness.post_n(srv, 2)
 	srv.stop()
 	db = sqlite3.connect(srv.db_path)
@@ -222,6 +224,8 @@ def test_upgrade_from_schema_4(srv):
 		db.execute("CREATE TRIGGER overview_add AFTER INSERT ON articles BEGIN"
 			   " INSERT INTO overview(article_id, line) VALUES(new.id, 'from the trigger'); END")
 		db.execute("CREATE TABLE replies(article_id INTEGER PRIMARY KEY)")
+		db.execute("DROP TABLE arrivals")
+		db.execute("CREATE INDEX articles_arrived ON articles(arrived)")
 		db.execute("PRAGMA user_version = 4")
 		db.commit()
 	finally:
@@ -231,15 +235,19 @@ def test_upgrade_from_schema_4(srv):
 	with srv.raw() as c:
 		eq(c.cmd("GROUP moot.general", 211)[1].split()[1:4], ["3", "1", "3"], "GROUP")
 		over = c.cmd_multi("OVER 1-3", 224)
+		listed = c.cmd_multi("NEWNEWS moot.* 19700101 000000 GMT", 230)
 	eq([l.split("\t")[4] for l in over], old + new, "one overview line per article")
+	eq(listed, old + new, "NEWNEWS from the migrated arrivals")
 	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
 	db = sqlite3.connect(srv.db_path)
 	try:
-		eq(db.execute("PRAGMA user_version").fetchone()[0], 6, "schema version")
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 7, "schema version")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'overview_add'").fetchone()[0],
 		   0, "the trigger is gone")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'replies'").fetchone()[0],
 		   0, "the replies table is gone")
+		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'articles_arrived'").fetchone()[0],
+		   0, "the arrived index is gone")
 	finally:
 		db.close()
 
