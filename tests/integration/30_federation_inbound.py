@@ -238,6 +238,24 @@ def test_cancel_in_the_same_write():
 	eq(group_stat(srv, "moot.general"), (2, 2, 3), "marks after a restart")
 
 
+def test_cancelled_not_taken_again():
+	"""An article cancelled in an earlier commit and offered again by
+	TAKETHIS: the insert finds its message-id in history, 439, and nothing
+	is stored or numbered for it; the next article takes the next number."""
+	srv, cert, key = receiver()
+	a, cm, d = (new_msgid("ca") for _ in range(3))
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		eq(takethis(c, a, art(a)), (239, "239 %s" % a), "the article")
+		eq(takethis(c, cm, art(cm, subject="cmsg cancel " + a, extra=["Control: cancel " + a])),
+		   (239, "239 %s" % cm), "its cancel")
+		eq(takethis(c, a, art(a)), (439, "439 %s" % a), "the article again")
+		eq(takethis(c, d, art(d)), (239, "239 %s" % d), "the next one")
+	eq(head_of(srv, a), None, "the cancelled article stays gone")
+	eq(head_of(srv, d)["xref"], "%s moot.general:2" % ME, "no number went to the refused one")
+	eq(group_stat(srv, "moot.general"), (1, 2, 2), "marks")
+
+
 def test_check_right_after_refused_takethis():
 	"""CHECK pipelined right behind a TAKETHIS that is refused: the refusal
 	is remembered at once, before it is written (438, not 238)."""
