@@ -266,6 +266,7 @@ enum stmt_id {
 	ST_GROUP_MARKS,
 	ST_GROUP_HIGH,
 	ST_MSGID_SEEN,
+	ST_HISTORY_SEEN,
 	ST_ARTICLE_ADD,
 	ST_OVERVIEW_ADD,
 	ST_ARRIVAL_ADD,
@@ -366,15 +367,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MSGID_SEEN] =
 		"SELECT EXISTS(SELECT 1 FROM articles WHERE msgid = ?1)"
 		" OR EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
-	/*
-	 * from_, subject, date, refs and xref stay NULL: the overview line has
-	 * them.  A message-id in history inserts no row (one statement for
-	 * both checks; a stored one fails the UNIQUE constraint).
-	 */
+	[ST_HISTORY_SEEN] = "SELECT EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
+	/* from_, subject, date, refs and xref stay NULL: the overview line has them. */
 	[ST_ARTICLE_ADD] =
 		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, head, body, poster, root,"
-		" parent) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
-		" WHERE NOT EXISTS (SELECT 1 FROM history WHERE msgid = ?1)",
+		" parent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_OVERVIEW_ADD] = "INSERT INTO overview(article_id, line) VALUES(?1, ?2)",
 	[ST_ARRIVAL_ADD] = "INSERT OR IGNORE INTO arrivals(hour, first_id) VALUES(?1, ?2)",
 	[ST_NUMBER_ADD] = "INSERT INTO numbering(group_id, number, article_id) VALUES(?1, ?2, ?3)",
@@ -1264,6 +1261,12 @@ int store_msgid_seen(struct store *st, const char *msgid)
 	return exists(st, ST_MSGID_SEEN, "msgid seen", msgid);
 }
 
+/* 1 if msgid is in history, 0 if not, MOOT_ESTORE. */
+int store_history_seen(struct store *st, const char *msgid)
+{
+	return exists(st, ST_HISTORY_SEEN, "history seen", msgid);
+}
+
 /*
  * The overview line of a into b: everything after "number TAB" (RFC 3977
  * §8.3.2), as OVER_LINE makes it from the stored columns (absent values
@@ -1287,8 +1290,8 @@ static int over_line(struct buf *b, const struct store_article *a)
 /*
  * Insert article a and its overview line (strings and blobs are copied by
  * SQLite); *article_id.
- * MOOT_EEXIST, not logged, when the message-id is already stored or in
- * history: only this statement fails, the caller's transaction goes on.
+ * MOOT_EEXIST, not logged, when the message-id is already stored: only this
+ * statement fails, the caller's transaction goes on.
  */
 int store_article_add(struct store *st, const struct store_article *a, int64_t *article_id)
 {
@@ -1310,9 +1313,7 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 		return ret;
 	}
 	rc = step(st, s);
-	if (rc == SQLITE_DONE && sqlite3_changes(st->db) == 0) {
-		ret = MOOT_EEXIST;	/* in history */
-	} else if (rc == SQLITE_DONE) {
+	if (rc == SQLITE_DONE) {
 		*article_id = sqlite3_last_insert_rowid(st->db);
 	} else {
 		rc = sqlite3_extended_errcode(st->db);

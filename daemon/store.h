@@ -135,7 +135,10 @@ struct store_article {
 /* 1 if msgid is in articles or history, 0 if not, < 0 on error. */
 int store_msgid_seen(struct store *st, const char *msgid);
 
-/* Insert an article; MOOT_EEXIST if its message-id is stored or in history.  Sets *article_id. */
+/* 1 if msgid is in history (refused, cancelled, expired), 0 if not, < 0 on error. */
+int store_history_seen(struct store *st, const char *msgid);
+
+/* Insert an article; MOOT_EEXIST if its message-id exists.  Sets *article_id. */
 int store_article_add(struct store *st, const struct store_article *a, int64_t *article_id);
 
 /* Number an article in a group. */
