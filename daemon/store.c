@@ -227,6 +227,13 @@ static const char *const migrations[] = {
 	"INSERT INTO arrivals(hour, first_id)"
 	" SELECT arrived / 3600, min(id) FROM articles WHERE arrived IS NOT NULL GROUP BY arrived / 3600;"
 	"DROP INDEX articles_arrived;",
+	/*
+	 * 7 -> 8: an article's numbering is found from the Xref of its
+	 * overview line (article_numbers), which names every group and number
+	 * it was given, each checked against numbering: the index by article
+	 * cost an insert per group an article was numbered in.
+	 */
+	"DROP INDEX numbering_article;",
 };
 
 /* Seconds in an hour: posts are counted per hour, arrived / HOUR. */
@@ -235,9 +242,9 @@ static const char *const migrations[] = {
 /* How many threads store_stats lists (struct store_stats.top). */
 #define TOP_THREADS 5
 
-/* Per-connection scratch: the article ids one expiry run looks at, the groups one store_stats asks for. */
+/* Per-connection scratch: the articles (and numbers) one expiry run looks at, the groups one store_stats asks for. */
 #define TEMP_SCHEMA \
-	"CREATE TEMP TABLE IF NOT EXISTS expire_ids(id INTEGER PRIMARY KEY);" \
+	"CREATE TEMP TABLE IF NOT EXISTS expire_ids(id INTEGER PRIMARY KEY, number INTEGER);" \
 	"CREATE TEMP TABLE IF NOT EXISTS stat_groups(id INTEGER PRIMARY KEY);"
 
 
@@ -273,6 +280,7 @@ enum stmt_id {
 	ST_NUMBER_ADD,
 	ST_HISTORY_ADD,
 	ST_NUMBER_GET,
+	ST_GROUP_ID,
 	ST_NUMBER_NEXT,
 	ST_NUMBER_PREV,
 	ST_MSGID_GET,
@@ -290,8 +298,7 @@ enum stmt_id {
 	ST_EXPIRE_CLEAR,
 	ST_EXPIRE_PICK,
 	ST_EXPIRE_UNNUMBER,
-	ST_EXPIRE_HISTORY,
-	ST_EXPIRE_DELETE,
+	ST_EXPIRE_IDS,
 	ST_EXPIRE_MARKS,
 	ST_OUTQ_ADD,
 	ST_OUTQ_NEXT,
@@ -314,7 +321,6 @@ enum stmt_id {
 	ST_EVENT_ADD,
 	ST_EVENTS_EACH,
 	ST_REMOVE_HISTORY,
-	ST_REMOVE_NEXT_GROUP,
 	ST_REMOVE_UNNUMBER,
 	ST_REMOVE_OUTQ,
 	ST_REMOVE_ARTICLE,
@@ -379,6 +385,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"INSERT INTO history(msgid, seen, state) VALUES(?1, ?2, ?3)"
 		" ON CONFLICT(msgid) DO UPDATE SET seen = excluded.seen, state = excluded.state",
 	[ST_NUMBER_GET] = "SELECT article_id FROM numbering WHERE group_id = ?1 AND number = ?2",
+	[ST_GROUP_ID] = "SELECT id FROM groups WHERE name = ?1",
 	[ST_NUMBER_NEXT] =
 		"SELECT number FROM numbering WHERE group_id = ?1 AND number > ?2"
 		" ORDER BY number LIMIT 1",
@@ -400,16 +407,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT 0, o.line, o.article_id, a.head FROM overview o JOIN articles a ON a.id = o.article_id"
 		" WHERE o.article_id = ?1",
 	[ST_NUMBERS_RANGE] = "SELECT n.number FROM numbering n" RANGE_WHERE,
-	/*
-	 * One chunk of articles by id (the rowid: a chunk reads only its rows),
-	 * with their groups; an article numbered nowhere (a control article)
-	 * comes once with a NULL group.
-	 */
+	/* One chunk of articles by id (the rowid: a chunk reads only its rows). */
 	[ST_NEWNEWS] =
-		"SELECT a.id, a.msgid, n.group_id FROM"
-		" (SELECT id, msgid FROM articles NOT INDEXED WHERE id > ?2 AND arrived >= ?1"
-		"  ORDER BY id LIMIT ?3) a"
-		" LEFT JOIN numbering n ON n.article_id = a.id ORDER BY a.id, n.group_id",
+		"SELECT id, msgid FROM articles NOT INDEXED WHERE id > ?2 AND arrived >= ?1"
+		" ORDER BY id LIMIT ?3",
 	/*
 	 * Where a NEWNEWS starts: the first article by id that arrived since ?1,
 	 * read from the first of the hours since (no article arrived since has
@@ -421,22 +422,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND arrived >= ?1 ORDER BY id LIMIT 1)",
 	[ST_EXPIRE_CLEAR] = "DELETE FROM temp.expire_ids",
 	[ST_EXPIRE_PICK] =
-		"INSERT OR IGNORE INTO temp.expire_ids(id)"
-		" SELECT n.article_id FROM numbering n JOIN articles a ON a.id = n.article_id"
+		"INSERT OR IGNORE INTO temp.expire_ids(id, number)"
+		" SELECT n.article_id, n.number FROM numbering n JOIN articles a ON a.id = n.article_id"
 		" WHERE n.group_id = ?1 AND a.arrived < ?2",
 	[ST_EXPIRE_UNNUMBER] =
 		"DELETE FROM numbering"
-		" WHERE group_id = ?1 AND article_id IN (SELECT id FROM temp.expire_ids)",
-	[ST_EXPIRE_HISTORY] =
-		"INSERT INTO history(msgid, seen, state)"
-		" SELECT a.msgid, ?1, 'expired' FROM articles a"
-		" WHERE a.id IN (SELECT id FROM temp.expire_ids)"
-		" AND NOT EXISTS (SELECT 1 FROM numbering n WHERE n.article_id = a.id)"
-		" ON CONFLICT(msgid) DO UPDATE SET seen = excluded.seen, state = excluded.state",
-	[ST_EXPIRE_DELETE] =
-		"DELETE FROM articles"
-		" WHERE id IN (SELECT id FROM temp.expire_ids)"
-		" AND NOT EXISTS (SELECT 1 FROM numbering n WHERE n.article_id = articles.id)",
+		" WHERE group_id = ?1 AND number IN (SELECT number FROM temp.expire_ids)",
+	[ST_EXPIRE_IDS] = "SELECT id FROM temp.expire_ids",
 	[ST_EXPIRE_MARKS] = "SELECT min(number), count(*) FROM numbering WHERE group_id = ?1",
 	[ST_OUTQ_ADD] = "INSERT OR IGNORE INTO outq(peer, article_id) VALUES(?1, ?2)",
 	[ST_OUTQ_NEXT] =
@@ -474,14 +466,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVENTS_EACH] =
 		"SELECT id, at, kind, actor, subject, detail FROM events"
 		" WHERE at >= ?1 ORDER BY at, id",
-	/* Remembered first, while the row still gives the msgid; no row: not found. */
+	/* Remembered first (as ?3), while the row still gives the msgid; no row: not found. */
 	[ST_REMOVE_HISTORY] =
 		"INSERT INTO history(msgid, seen, state)"
-		" SELECT msgid, ?2, 'cancelled' FROM articles WHERE id = ?1"
+		" SELECT msgid, ?2, ?3 FROM articles WHERE id = ?1"
 		" ON CONFLICT(msgid) DO UPDATE SET seen = excluded.seen, state = excluded.state",
-	[ST_REMOVE_NEXT_GROUP] =
-		"SELECT group_id FROM numbering WHERE article_id = ?1 ORDER BY group_id LIMIT 1",
-	[ST_REMOVE_UNNUMBER] = "DELETE FROM numbering WHERE group_id = ?1 AND article_id = ?2",
+	[ST_REMOVE_UNNUMBER] = "DELETE FROM numbering WHERE group_id = ?1 AND number = ?2",
 	/* outq has no index on article_id: a scan of what peers still owe, done only on cancel. */
 	[ST_REMOVE_OUTQ] = "DELETE FROM outq WHERE article_id = ?1",
 	[ST_REMOVE_ARTICLE] = "DELETE FROM articles WHERE id = ?1",
@@ -1612,6 +1602,84 @@ int store_numbers_range(struct store *st, int64_t group_id, int64_t lo, int64_t 
 	return n;
 }
 
+/* One numbering of an article: a group, and its number there. */
+struct gnum {
+	int64_t group_id, number;
+};
+
+/* At most this many (ingest numbers an article in at most 32 groups). */
+#define MAX_GNUMS 64
+
+static int gnum_cmp(const void *a, const void *b)
+{
+	const struct gnum *x = a, *y = b;
+
+	return (x->group_id > y->group_id) - (x->group_id < y->group_id);
+}
+
+/*
+ * Into out (MAX_GNUMS), by group id, the groups article_id is numbered in
+ * now: the Xref of its overview line (RFC 5536 §3.2.14, written with the
+ * numbers ingest gave) names each group and number, and each is kept only
+ * while numbering still gives that number to this article (expiry takes an
+ * article out of one group at a time).  The count, or MOOT_ESTORE.
+ */
+static int article_numbers(struct store *st, int64_t article_id, struct gnum *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_OVER_LINE_ARTICLE];
+	const char *p, *end, *tok, *tok_end, *colon;
+	int64_t group_id, number, owner;
+	int rc, tabs = 0, n = 0, ret = 0;
+	char *num_end;
+
+	sqlite3_bind_int64(s, 1, article_id);
+	rc = step(st, s);
+	if (rc != SQLITE_ROW) {
+		ret = rc == SQLITE_DONE ? 0 : fail(st, "numbering of an article");
+		done(s);
+		return ret;
+	}
+	p = text(s, 1);
+	end = p + sqlite3_column_bytes(s, 1);
+	while (p < end && tabs < 7)
+		if (*p++ == '\t')
+			tabs++;
+	/* "Xref: pathhost group:number group:number" */
+	if (tabs == 7 && end - p > 6 && memcmp(p, "Xref: ", 6) == 0)
+		p = memchr(p + 6, ' ', (size_t)(end - p - 6));
+	else
+		p = NULL;
+	for (; p != NULL && ret == 0; p = tok_end < end ? tok_end : NULL) {
+		tok = p + 1;
+		tok_end = memchr(tok, ' ', (size_t)(end - tok));
+		if (tok_end == NULL)
+			tok_end = end;
+		colon = memchr(tok, ':', (size_t)(tok_end - tok));
+		if (colon == NULL || colon == tok)
+			continue;
+		number = strtoll(colon + 1, &num_end, 10);
+		if (num_end != tok_end)
+			continue;
+		sqlite3_bind_text(st->stmt[ST_GROUP_ID], 1, tok, (int)(colon - tok), SQLITE_STATIC);
+		rc = one_int(st, ST_GROUP_ID, "numbering of an article: group", &group_id);
+		if (rc == 0)
+			rc = store_number_get(st, group_id, number, &owner);
+		if (rc == MOOT_ENOTFOUND || (rc == 0 && owner != article_id))
+			continue;	/* not (or no longer) numbered there */
+		if (rc < 0)
+			ret = rc;
+		else if (n == MAX_GNUMS)
+			ret = fail(st, "numbering of an article: too many groups");
+		else
+			out[n++] = (struct gnum){ group_id, number };
+	}
+	done(s);
+	if (ret < 0)
+		return ret;
+	qsort(out, (size_t)n, sizeof(*out), gnum_cmp);
+	return n;
+}
+
 /*
  * NEWNEWS (RFC 3977 §7.4): cb per (article, group) for articles arrived at or
  * after since, ordered by article id then group id; stops at and returns
@@ -1636,21 +1704,22 @@ int store_newnews(struct store *st, int64_t since, int64_t after, int limit,
 		  void *arg, int64_t *last)
 {
 	sqlite3_stmt *s = st->stmt[ST_NEWNEWS];
-	int64_t id, prev = after;
-	int rc, n = 0, ret = 0;
+	struct gnum g[MAX_GNUMS];
+	int64_t prev = after;
+	int rc, i, k, n = 0, ret = 0;
 
 	sqlite3_bind_int64(s, 1, since);
 	sqlite3_bind_int64(s, 2, after);
 	sqlite3_bind_int(s, 3, limit);
 	while ((rc = step(st, s)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		if (id != prev) {
-			n++;
-			prev = id;
-		}
-		if (sqlite3_column_type(s, 2) == SQLITE_NULL)
-			continue;	/* numbered nowhere */
-		ret = cb(arg, id, text(s, 1), sqlite3_column_int64(s, 2));
+		prev = sqlite3_column_int64(s, 0);
+		n++;
+		/* numbered nowhere (a control article): counted, not listed */
+		k = article_numbers(st, prev, g);
+		if (k < 0)
+			ret = k;
+		for (i = 0; i < k && ret == 0; i++)
+			ret = cb(arg, prev, text(s, 1), g[i].group_id);
 		if (ret != 0)
 			break;
 	}
@@ -1734,13 +1803,28 @@ static int group_marks(struct store *st, int64_t group_id, int64_t high, int64_t
 	return store_group_set_marks(st, group_id, *low, high, *count);
 }
 
+/* Record article_id's msgid in history as state, then delete the article (its overview line goes with it). */
+static int forget_article(struct store *st, int64_t article_id, int64_t now, const char *state)
+{
+	sqlite3_stmt *s = st->stmt[ST_REMOVE_HISTORY];
+	int ret;
+
+	sqlite3_bind_int64(s, 1, article_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
+	if ((ret = run(st, ST_REMOVE_HISTORY, "forget: history")) < 0)
+		return ret;
+	sqlite3_bind_int64(st->stmt[ST_REMOVE_ARTICLE], 1, article_id);
+	return run(st, ST_REMOVE_ARTICLE, "forget: delete");
+}
+
 /* The expiry steps of store_expire_group inside its transaction; 0 or an error. */
 static int expire(struct store *st, int64_t group_id, int64_t cutoff,
 		  int64_t *low, int64_t *count, int64_t *expired)
 {
 	sqlite3_stmt *s;
 	int64_t high;
-	int ret;
+	int rc = SQLITE_DONE, ret;
 
 	sqlite3_bind_int64(st->stmt[ST_GROUP_HIGH], 1, group_id);
 	ret = one_int(st, ST_GROUP_HIGH, "expire: read group", &high);
@@ -1762,10 +1846,21 @@ static int expire(struct store *st, int64_t group_id, int64_t cutoff,
 	*expired = sqlite3_changes64(st->db);
 
 	/* Articles no group numbers any more: remembered, then deleted. */
-	sqlite3_bind_int64(st->stmt[ST_EXPIRE_HISTORY], 1, (int64_t)time(NULL));
-	if ((ret = run(st, ST_EXPIRE_HISTORY, "expire: history")) < 0 ||
-	    (ret = run(st, ST_EXPIRE_DELETE, "expire: delete")) < 0 ||
-	    (ret = run(st, ST_EXPIRE_CLEAR, "expire: clear")) < 0)
+	s = st->stmt[ST_EXPIRE_IDS];
+	while (ret == 0 && (rc = step(st, s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		struct gnum g[MAX_GNUMS];
+
+		ret = article_numbers(st, id, g);
+		if (ret == 0)
+			ret = forget_article(st, id, (int64_t)time(NULL), "expired");
+		else if (ret > 0)
+			ret = 0;	/* still in another group */
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail(st, "expire: articles");
+	done(s);
+	if (ret < 0 || (ret = run(st, ST_EXPIRE_CLEAR, "expire: clear")) < 0)
 		return ret;
 	return group_marks(st, group_id, high, low, count);
 }
@@ -2141,8 +2236,9 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 			 int (*cb)(void *arg, int64_t group_id, int64_t low, int64_t count), void *arg)
 {
 	sqlite3_stmt *s;
+	struct gnum g[MAX_GNUMS];
 	int64_t group_id, high, low, count;
-	int ret;
+	int i, n, ret;
 
 	/* The figures of this transaction first: the cancel may take a post
 	 * out of them. */
@@ -2151,18 +2247,16 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 	s = st->stmt[ST_REMOVE_HISTORY];
 	sqlite3_bind_int64(s, 1, article_id);
 	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, "cancelled", -1, SQLITE_STATIC);
 	if ((ret = run(st, ST_REMOVE_HISTORY, "cancel: history")) < 0)
 		return ret;
 	if (sqlite3_changes(st->db) == 0)
 		return MOOT_ENOTFOUND;
 
-	for (;;) {
-		sqlite3_bind_int64(st->stmt[ST_REMOVE_NEXT_GROUP], 1, article_id);
-		ret = one_int(st, ST_REMOVE_NEXT_GROUP, "cancel: groups", &group_id);
-		if (ret == MOOT_ENOTFOUND)
-			break;
-		if (ret < 0)
-			return ret;
+	if ((n = article_numbers(st, article_id, g)) < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		group_id = g[i].group_id;
 		s = st->stmt[ST_REMOVE_HOURLY];
 		sqlite3_bind_int64(s, 1, group_id);
 		sqlite3_bind_int64(s, 2, article_id);
@@ -2170,7 +2264,7 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 			return ret;
 		s = st->stmt[ST_REMOVE_UNNUMBER];
 		sqlite3_bind_int64(s, 1, group_id);
-		sqlite3_bind_int64(s, 2, article_id);
+		sqlite3_bind_int64(s, 2, g[i].number);
 		if ((ret = run(st, ST_REMOVE_UNNUMBER, "cancel: unnumber")) < 0)
 			return ret;
 		sqlite3_bind_int64(st->stmt[ST_GROUP_HIGH], 1, group_id);

@@ -138,10 +138,15 @@ int store_msgid_seen(struct store *st, const char *msgid);
 /* 1 if msgid is in history (refused, cancelled, expired), 0 if not, < 0 on error. */
 int store_history_seen(struct store *st, const char *msgid);
 
-/* Insert an article; MOOT_EEXIST if its message-id exists.  Sets *article_id. */
+/*
+ * Insert an article; MOOT_EEXIST if its message-id exists.  Sets *article_id.
+ * a->xref ("pathhost group:number ...") must name every number the article
+ * is then given with store_number_add: cancels, expiry and NEWNEWS find an
+ * article's numbering from it.
+ */
 int store_article_add(struct store *st, const struct store_article *a, int64_t *article_id);
 
-/* Number an article in a group. */
+/* Number an article in a group (a number its xref names). */
 int store_number_add(struct store *st, int64_t group_id, int64_t number, int64_t article_id);
 
 /* Record a message-id in history (state: "rejected", "cancelled", "expired"). */

@@ -212,9 +212,10 @@ def _list_groups(c):
 
 def test_upgrade_from_schema_4(srv):
 	"""A database of schema version 4 (its overview lines kept by a trigger,
-	its counted replies in a table, an index of arrival times) opens, is
-	migrated (the trigger goes: mootd writes the lines itself; the replies
-	table goes; the index becomes a row per hour in arrivals), keeps its
+	its counted replies in a table, indexes of arrival times and of numbering
+	by article) opens, is migrated (the trigger goes: mootd writes the lines
+	itself; the replies table goes; the arrival index becomes a row per hour
+	in arrivals; the numbering index goes), keeps its
 	articles, finds them by NEWNEWS and takes new ones with one overview
 	line each."""
 	old = harness.post_n(srv, 2)
@@ -226,6 +227,7 @@ def test_upgrade_from_schema_4(srv):
 		db.execute("CREATE TABLE replies(article_id INTEGER PRIMARY KEY)")
 		db.execute("DROP TABLE arrivals")
 		db.execute("CREATE INDEX articles_arrived ON articles(arrived)")
+		db.execute("CREATE INDEX numbering_article ON numbering(article_id)")
 		db.execute("PRAGMA user_version = 4")
 		db.commit()
 	finally:
@@ -241,13 +243,15 @@ def test_upgrade_from_schema_4(srv):
 	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
 	db = sqlite3.connect(srv.db_path)
 	try:
-		eq(db.execute("PRAGMA user_version").fetchone()[0], 7, "schema version")
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 8, "schema version")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'overview_add'").fetchone()[0],
 		   0, "the trigger is gone")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'replies'").fetchone()[0],
 		   0, "the replies table is gone")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'articles_arrived'").fetchone()[0],
 		   0, "the arrived index is gone")
+		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'numbering_article'").fetchone()[0],
+		   0, "the index of numbering by article is gone")
 	finally:
 		db.close()
 

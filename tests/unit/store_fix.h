@@ -21,7 +21,11 @@ int fix_open(struct fix *f);
 /* Close the store and remove its files and directory. */
 void fix_close(struct fix *f);
 
-/* Add one article <n@test> arrived at `arrived` with a small head and body; its id or -1. */
+/* Add one article <n@test> arrived at `arrived` with a small head and body, its Xref naming
+ * number n in a.test (the caller numbers it); its id or -1. */
 int64_t fix_add(struct fix *f, int n, int64_t arrived);
+
+/* fix_add with the Xref given ("host group:number ..."). */
+int64_t fix_add_xref(struct fix *f, int n, int64_t arrived, const char *xref);
 
 #endif

@@ -73,8 +73,15 @@ void fix_close(struct fix *f)
 	CHECK_INT(rmdir(f->dir), 0);
 }
 
-/* Add one article <n@test> arrived at `arrived` with a small head and body; its id or -1. */
 int64_t fix_add(struct fix *f, int n, int64_t arrived)
+{
+	char xref[48];
+
+	snprintf(xref, sizeof(xref), "host a.test:%d", n);
+	return fix_add_xref(f, n, arrived, xref);
+}
+
+int64_t fix_add_xref(struct fix *f, int n, int64_t arrived, const char *xref)
 {
 	struct store_article a;
 	char msgid[32], subject[32], head[128], body[32];
@@ -94,7 +101,7 @@ int64_t fix_add(struct fix *f, int n, int64_t arrived)
 	a.subject = subject;
 	a.date = "Sat, 1 Jan 2000 00:00:00 +0000";
 	a.refs = n > 1 ? "<1@test>" : "";
-	a.xref = "host a.test:1";
+	a.xref = xref;
 	a.head = head;
 	a.head_len = strlen(head);
 	a.body = body;
@@ -118,7 +125,8 @@ static int fix_fill(struct fix *f, int64_t ids[6])
 	if (store_begin(f->st) != 0)
 		return -1;
 	for (n = 1; n <= 5; n++) {
-		ids[n] = fix_add(f, n, 1000 + 100 * n);
+		ids[n] = n == 3 ? fix_add_xref(f, n, 1000 + 100 * n, "host a.test:3 b.test:1")
+				: fix_add(f, n, 1000 + 100 * n);
 		CHECK_INT(store_number_add(f->st, f->ga, n, ids[n]), 0);
 	}
 	CHECK_INT(store_number_add(f->st, f->gb, 1, ids[3]), 0);
@@ -144,7 +152,7 @@ struct seen {
 static int over_cb(void *arg, const struct store_over *r)
 {
 	struct seen *s = arg;
-	char want[64];
+	char want[64], xref[64];
 	int n;
 
 	if (s->rows < 16) {
@@ -155,10 +163,11 @@ static int over_cb(void *arg, const struct store_over *r)
 	s->rows++;
 	if (sscanf(r->msgid, "<%d@test>", &n) == 1) {
 		snprintf(want, sizeof(want), "subject %d", n);
+		snprintf(xref, sizeof(xref), n == 3 ? "host a.test:3 b.test:1" : "host a.test:%d", n);
 		if (strcmp(r->subject, want) == 0 && strcmp(r->from, "user@example.com") == 0 &&
 		    strcmp(r->date, "Sat, 1 Jan 2000 00:00:00 +0000") == 0 &&
 		    strcmp(r->refs, n > 1 ? "<1@test>" : "") == 0 &&
-		    strcmp(r->xref, "host a.test:1") == 0 &&
+		    strcmp(r->xref, xref) == 0 &&
 		    r->bytes == 100 + n && r->lines == n)
 			s->fields_ok++;
 		snprintf(want, sizeof(want), "Message-ID: %s\r\n", r->msgid);
@@ -696,9 +705,9 @@ static void store_overview_lines(void)
 	CHECK_INT(store_over_lines(f.st, f.ga, 2, 3, 0, line_cb, &l), 2);
 	CHECK_STR(l.text,
 		  "2|subject 2\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<2@test>\t<1@test>"
-		  "\t102\t2\tXref: host a.test:1\n"
+		  "\t102\t2\tXref: host a.test:2\n"
 		  "3|subject 3\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<3@test>\t<1@test>"
-		  "\t103\t3\tXref: host a.test:1\n");
+		  "\t103\t3\tXref: host a.test:3 b.test:1\n");
 	/* empty fields stay empty; no Xref: without an xref */
 	memset(&a, 0, sizeof(a));
 	a.msgid = "<bare@test>";
@@ -711,7 +720,7 @@ static void store_overview_lines(void)
 	memset(&l, 0, sizeof(l));
 	CHECK_INT(store_over_lines(f.st, f.ga, 5, 100, 0, line_cb, &l), 2);
 	CHECK_STR(l.text, "5|subject 5\tuser@example.com\tSat, 1 Jan 2000 00:00:00 +0000\t<5@test>"
-			  "\t<1@test>\t105\t5\tXref: host a.test:1\n6|\t\t\t<bare@test>\t\t40\t0\t\n");
+			  "\t<1@test>\t105\t5\tXref: host a.test:5\n6|\t\t\t<bare@test>\t\t40\t0\t\n");
 	/* absent values (NULL) are empty too, numbers as numbers */
 	memset(&a, 0, sizeof(a));
 	a.msgid = "<null@test>";
@@ -821,7 +830,7 @@ static void store_newnews_since(void)
 	CHECK_INT(x.ids[3], ids[5]);
 
 	/* An article numbered nowhere (a control article) counts in its chunk, unlisted. */
-	ctl = fix_add(&f, 6, 1600);
+	ctl = fix_add_xref(&f, 6, 1600, "host");
 	CHECK_INT(store_newnews_first(f.st, 1550, &after), 0);
 	CHECK_INT(after, ctl - 1);
 	memset(&x, 0, sizeof(x));
@@ -829,7 +838,7 @@ static void store_newnews_since(void)
 	CHECK_INT(last, ctl);
 	CHECK_INT(x.n, 0);
 	/* After a clock set back: a later id that arrived earlier is still found. */
-	late = fix_add(&f, 7, 1250);
+	late = fix_add_xref(&f, 7, 1250, "host a.test:6");
 	CHECK_INT(store_number_add(f.st, f.ga, 6, late), 0);
 	CHECK_INT(store_newnews_first(f.st, 1200, &after), 0);
 	CHECK_INT(after, ids[2] - 1);
@@ -858,7 +867,8 @@ static void store_expire(void)
 	struct seen s;
 	struct glist l;
 	struct got g;
-	int64_t ids[6], low = -1, count = -1, expired = -1, v;
+	struct nn nn;
+	int64_t ids[6], low = -1, count = -1, expired = -1, v, after, last;
 
 	if (fix_open(&f) < 0 || fix_fill(&f, ids) < 0)
 		goto out;
@@ -889,6 +899,16 @@ static void store_expire(void)
 	CHECK_INT(l.high[0], 5);	/* high never goes down */
 	CHECK_INT(l.count[0], 2);
 	CHECK_INT(l.count[1], 1);	/* b.test untouched */
+	/* NEWNEWS lists 3 only in b.test, where it is still numbered (its Xref names both) */
+	memset(&nn, 0, sizeof(nn));
+	CHECK_INT(store_newnews_first(f.st, 0, &after), 0);
+	CHECK_INT(store_newnews(f.st, 0, after, 10, newnews_cb, &nn, &last), 3);
+	CHECK_INT(nn.n, 3);
+	CHECK_INT(nn.ids[0], ids[3]);
+	CHECK_INT(nn.groups[0], f.gb);
+	CHECK_INT(nn.ids[1], ids[4]);
+	CHECK_INT(nn.groups[1], f.ga);
+	CHECK_INT(nn.ids[2], ids[5]);
 
 	/* nothing older: nothing expires */
 	CHECK_INT(store_expire_group(f.st, f.ga, 1350, &low, &count, &expired), 0);
@@ -1350,7 +1370,7 @@ static int64_t fig_post(struct fix *f, int n, int64_t arrived, const char *poste
 			int64_t g, int64_t g2, const char *subject)
 {
 	struct store_article a;
-	char msgid[32], rootid[32], subj[160];
+	char msgid[32], rootid[32], subj[160], xref[64];
 	int64_t id = -1, gs[2] = { g, g2 };
 	int i;
 
@@ -1364,7 +1384,13 @@ static int64_t fig_post(struct fix *f, int n, int64_t arrived, const char *poste
 	a.arrived = a.posted = arrived;
 	a.from = poster;
 	a.subject = subj;
-	a.date = a.xref = "";
+	a.date = "";
+	/* "host a.test:n b.test:n": the groups it is numbered in below */
+	snprintf(xref, sizeof(xref), "host");
+	for (i = 0; i < 2 && gs[i] != 0; i++)
+		snprintf(xref + strlen(xref), sizeof(xref) - strlen(xref), " %s.test:%d",
+			 gs[i] == f->ga ? "a" : "b", n);
+	a.xref = xref;
 	a.refs = root ? rootid : "";
 	a.head = "X: y\r\n";
 	a.head_len = 6;
