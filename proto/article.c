@@ -85,30 +85,32 @@ static int blank(const char *s, size_t len)
  */
 static size_t line_end(const char *wire, size_t len, size_t pos, const char **why)
 {
-	size_t i;
+	const char *p = wire + pos, *end = wire + len, *cr, *stop, *lf, *nul;
 
 	assert(pos < len);
-	for (i = pos; i < len; i++) {
-		if (wire[i] == '\0') {
-			*why = "NUL byte in headers";
-			return 0;
-		}
-		if (wire[i] == '\n') {
-			*why = "bare LF in headers";
-			return 0;
-		}
-		if (wire[i] == '\r') {
-			if (i + 1 >= len)
-				break;
-			if (wire[i + 1] != '\n') {
-				*why = "bare CR in headers";
-				return 0;
-			}
-			return i + 2;
-		}
+	/* memchr scans a word at a time: a third of article_parse's time was
+	 * this loop, a byte at a time. */
+	cr = memchr(p, '\r', (size_t)(end - p));
+	stop = cr != NULL ? cr : end;
+	lf = memchr(p, '\n', (size_t)(stop - p));
+	nul = memchr(p, '\0', (size_t)(stop - p));
+	if (nul != NULL && (lf == NULL || nul < lf)) {
+		*why = "NUL byte in headers";
+		return 0;
 	}
-	*why = "header line without CRLF";
-	return 0;
+	if (lf != NULL) {
+		*why = "bare LF in headers";
+		return 0;
+	}
+	if (cr == NULL || cr + 1 == end) {
+		*why = "header line without CRLF";
+		return 0;
+	}
+	if (cr[1] != '\n') {
+		*why = "bare CR in headers";
+		return 0;
+	}
+	return (size_t)(cr - wire) + 2;
 }
 
 /*
@@ -515,8 +517,15 @@ static const struct field_rule rule_path = {
 static int check_field(const struct article *a, const struct field_rule *r, int required,
 		       int many, const struct article_header **hp, const char **why)
 {
-	const struct article_header *h = article_get(a, r->name);
-	int n = article_count(a, r->name);
+	const struct article_header *h = NULL;
+	size_t i;
+	int n = 0;
+
+	/* The first and the count in one pass (article_get, article_count). */
+	for (i = 0; i < a->nh; i++) {
+		if (named(&a->h[i], r->name) && n++ == 0)
+			h = &a->h[i];
+	}
 
 	*hp = h;
 	if (n == 0) {

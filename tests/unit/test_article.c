@@ -187,6 +187,11 @@ static void malformed_heads(void)
 	CHECK_STR(why, "NUL byte in headers");
 	CHECK_INT(article_parse("From: a\r\n \0\r\n\r\n", 15, &A, &why), MOOT_EPROTO);
 	CHECK_STR(why, "NUL byte in headers");
+	/* the first of a NUL and a bare LF names the fault */
+	CHECK_INT(article_parse("From: a\0b\nc\r\n\r\n", 15, &A, &why), MOOT_EPROTO);
+	CHECK_STR(why, "NUL byte in headers");
+	CHECK_INT(article_parse("From: a\nb\0c\r\n\r\n", 15, &A, &why), MOOT_EPROTO);
+	CHECK_STR(why, "bare LF in headers");
 }
 
 /* Build n headers "X-N: v" then a body; caller frees. */
