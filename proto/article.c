@@ -653,6 +653,9 @@ int article_unfold(const char *value, size_t len, struct buf *out)
 		e--;
 	if ((rc = buf_reserve(out, e - b)) < 0)
 		return rc;
+	/* Most values are one line: without an LF there is no fold. */
+	if (memchr(value + b, '\n', e - b) == NULL)
+		return buf_append(out, value + b, e - b);
 	for (i = b; i < e; i += run) {
 		if (value[i] == '\r' && i + 2 < e && value[i + 1] == '\n' && is_wsp(value[i + 2])) {
 			run = 2;
@@ -683,9 +686,10 @@ int article_overview_value(const char *value, size_t len, struct buf *out)
 	if ((rc = article_unfold(value, len, out)) < 0)
 		return rc;
 	for (i = start; i < out->len; i++) {
-		char c = out->data[i];
+		unsigned char c = (unsigned char)out->data[i];
 
-		if (c == '\t' || c == '\r' || c == '\n' || c == '\0')
+		/* all four are at most CR: one comparison for most bytes */
+		if (c <= '\r' && (c == '\t' || c == '\r' || c == '\n' || c == '\0'))
 			out->data[i] = ' ';
 	}
 	while (out->len > start && out->data[out->len - 1] == ' ')
