@@ -243,7 +243,7 @@ def test_upgrade_from_schema_4(srv):
 	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
 	db = sqlite3.connect(srv.db_path)
 	try:
-		eq(db.execute("PRAGMA user_version").fetchone()[0], 8, "schema version")
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 9, "schema version")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'overview_add'").fetchone()[0],
 		   0, "the trigger is gone")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'replies'").fetchone()[0],
