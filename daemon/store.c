@@ -415,10 +415,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT 0, o.line, o.article_id, a.head FROM overview o JOIN articles a ON a.id = o.article_id"
 		" WHERE o.article_id = ?1",
 	[ST_NUMBERS_RANGE] = "SELECT n.number FROM numbering n" RANGE_WHERE,
-	/* One chunk of articles by id (the rowid: a chunk reads only its rows). */
+	/* One chunk of articles by id (the rowid: a chunk reads only its rows), with their overview lines. */
 	[ST_NEWNEWS] =
-		"SELECT id, msgid FROM articles NOT INDEXED WHERE id > ?2 AND arrived >= ?1"
-		" ORDER BY id LIMIT ?3",
+		"SELECT a.id, a.msgid, o.line FROM"
+		" (SELECT id, msgid FROM articles NOT INDEXED WHERE id > ?2 AND arrived >= ?1"
+		"  ORDER BY id LIMIT ?3) a"
+		" LEFT JOIN overview o ON o.article_id = a.id ORDER BY a.id",
 	/*
 	 * Where a NEWNEWS starts: the first article by id that arrived since ?1,
 	 * read from the first of the hours since (no article arrived since has
@@ -607,6 +609,12 @@ struct store {
 	struct buf row;				/* row_over's copy of a line, split */
 	int64_t stats_last;			/* the article store_stats_record saw last */
 	int64_t arrival_hour;			/* the hour store_article_add added last, or INT64_MIN */
+	struct gname {
+		char name[64];
+		size_t len;			/* 0: empty slot */
+		int64_t id;
+	} gnames[4];				/* group_id_of's last names */
+	unsigned gnext;				/* the slot to fill next */
 	void (*on_write)(void *arg);		/* before a write outside a transaction (store_on_write) */
 	void *on_write_arg;
 };
@@ -1626,29 +1634,50 @@ static int gnum_cmp(const void *a, const void *b)
 }
 
 /*
- * Into out (MAX_GNUMS), by group id, the groups article_id is numbered in
- * now: the Xref of its overview line (RFC 5536 §3.2.14, written with the
- * numbers ingest gave) names each group and number, and each is kept only
- * while numbering still gives that number to this article (expiry takes an
- * article out of one group at a time).  The count, or MOOT_ESTORE.
+ * The id of group name[0..len) into *id: from a few names kept (a group's id
+ * never changes: groups are marked, not deleted), else from groups.  0,
+ * MOOT_ENOTFOUND or MOOT_ESTORE.
  */
-static int article_numbers(struct store *st, int64_t article_id, struct gnum *out)
+static int group_id_of(struct store *st, const char *name, size_t len, int64_t *id)
 {
-	sqlite3_stmt *s = st->stmt[ST_OVER_LINE_ARTICLE];
-	const char *p, *end, *tok, *tok_end, *colon;
+	struct gname *g;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < MOOT_ARRAY_SIZE(st->gnames); i++) {
+		g = &st->gnames[i];
+		if (g->len == len && len > 0 && memcmp(g->name, name, len) == 0) {
+			*id = g->id;
+			return 0;
+		}
+	}
+	sqlite3_bind_text(st->stmt[ST_GROUP_ID], 1, name, (int)len, SQLITE_STATIC);
+	rc = one_int(st, ST_GROUP_ID, "numbering of an article: group", id);
+	if (rc == 0 && len < sizeof(g->name)) {
+		g = &st->gnames[st->gnext++ % MOOT_ARRAY_SIZE(st->gnames)];
+		memcpy(g->name, name, len);
+		g->len = len;
+		g->id = *id;
+	}
+	return rc;
+}
+
+/*
+ * Into out (MAX_GNUMS), by group id, the groups article_id is numbered in
+ * now, from line[0..len), its overview line: the Xref (RFC 5536 §3.2.14,
+ * written with the numbers ingest gave) names each group and number, and
+ * each is kept only while numbering still gives that number to this
+ * article (expiry takes an article out of one group at a time).  The
+ * count, or MOOT_ESTORE.
+ */
+static int xref_numbers(struct store *st, int64_t article_id, const char *line, size_t len,
+			struct gnum *out)
+{
+	const char *p = line, *end = line + len, *tok, *tok_end, *colon;
 	int64_t group_id, number, owner;
 	int rc, tabs = 0, n = 0, ret = 0;
 	char *num_end;
 
-	sqlite3_bind_int64(s, 1, article_id);
-	rc = step(st, s);
-	if (rc != SQLITE_ROW) {
-		ret = rc == SQLITE_DONE ? 0 : fail(st, "numbering of an article");
-		done(s);
-		return ret;
-	}
-	p = text(s, 1);
-	end = p + sqlite3_column_bytes(s, 1);
 	while (p < end && tabs < 7)
 		if (*p++ == '\t')
 			tabs++;
@@ -1668,8 +1697,7 @@ static int article_numbers(struct store *st, int64_t article_id, struct gnum *ou
 		number = strtoll(colon + 1, &num_end, 10);
 		if (num_end != tok_end)
 			continue;
-		sqlite3_bind_text(st->stmt[ST_GROUP_ID], 1, tok, (int)(colon - tok), SQLITE_STATIC);
-		rc = one_int(st, ST_GROUP_ID, "numbering of an article: group", &group_id);
+		rc = group_id_of(st, tok, (size_t)(colon - tok), &group_id);
 		if (rc == 0)
 			rc = store_number_get(st, group_id, number, &owner);
 		if (rc == MOOT_ENOTFOUND || (rc == 0 && owner != article_id))
@@ -1681,11 +1709,26 @@ static int article_numbers(struct store *st, int64_t article_id, struct gnum *ou
 		else
 			out[n++] = (struct gnum){ group_id, number };
 	}
-	done(s);
 	if (ret < 0)
 		return ret;
 	qsort(out, (size_t)n, sizeof(*out), gnum_cmp);
 	return n;
+}
+
+/* xref_numbers of article_id's stored overview line (none: 0). */
+static int article_numbers(struct store *st, int64_t article_id, struct gnum *out)
+{
+	sqlite3_stmt *s = st->stmt[ST_OVER_LINE_ARTICLE];
+	int rc, ret = 0;
+
+	sqlite3_bind_int64(s, 1, article_id);
+	rc = step(st, s);
+	if (rc == SQLITE_ROW)
+		ret = xref_numbers(st, article_id, text(s, 1), (size_t)sqlite3_column_bytes(s, 1), out);
+	else if (rc != SQLITE_DONE)
+		ret = fail(st, "numbering of an article");
+	done(s);
+	return ret;
 }
 
 /*
@@ -1723,7 +1766,7 @@ int store_newnews(struct store *st, int64_t since, int64_t after, int limit,
 		prev = sqlite3_column_int64(s, 0);
 		n++;
 		/* numbered nowhere (a control article): counted, not listed */
-		k = article_numbers(st, prev, g);
+		k = xref_numbers(st, prev, text(s, 2), (size_t)sqlite3_column_bytes(s, 2), g);
 		if (k < 0)
 			ret = k;
 		for (i = 0; i < k && ret == 0; i++)
