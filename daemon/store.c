@@ -255,7 +255,6 @@ static const char *const migrations[] = {
 	"CREATE TEMP TABLE IF NOT EXISTS expire_ids(id INTEGER PRIMARY KEY, number INTEGER);" \
 	"CREATE TEMP TABLE IF NOT EXISTS stat_groups(id INTEGER PRIMARY KEY);"
 
-
 /* The range scan of a group's numbers (PRIMARY KEY(group_id, number)); bound by bind_range. */
 #define RANGE_WHERE " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 ORDER BY n.number LIMIT ?4"
 
@@ -1854,16 +1853,23 @@ static int group_marks(struct store *st, int64_t group_id, int64_t high, int64_t
 	return store_group_set_marks(st, group_id, *low, high, *count);
 }
 
-/* Record article_id's msgid in history as state, then delete the article (its overview line goes with it). */
-static int forget_article(struct store *st, int64_t article_id, int64_t now, const char *state)
+/* Record article_id's msgid in history as state ("cancelled", "expired"); no such article: no change. */
+static int remember(struct store *st, int64_t article_id, int64_t now, const char *state)
 {
 	sqlite3_stmt *s = st->stmt[ST_REMOVE_HISTORY];
-	int ret;
 
 	sqlite3_bind_int64(s, 1, article_id);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
-	if ((ret = run(st, ST_REMOVE_HISTORY, "forget: history")) < 0)
+	return run(st, ST_REMOVE_HISTORY, "history of a removed article");
+}
+
+/* remember article_id as state, then delete it (its overview line goes with it). */
+static int forget_article(struct store *st, int64_t article_id, int64_t now, const char *state)
+{
+	int ret = remember(st, article_id, now, state);
+
+	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(st->stmt[ST_REMOVE_ARTICLE], 1, article_id);
 	return run(st, ST_REMOVE_ARTICLE, "forget: delete");
@@ -2295,11 +2301,7 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 	 * out of them. */
 	if ((ret = figures_flush(st)) < 0)
 		return ret;
-	s = st->stmt[ST_REMOVE_HISTORY];
-	sqlite3_bind_int64(s, 1, article_id);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, "cancelled", -1, SQLITE_STATIC);
-	if ((ret = run(st, ST_REMOVE_HISTORY, "cancel: history")) < 0)
+	if ((ret = remember(st, article_id, now, "cancelled")) < 0)
 		return ret;
 	if (sqlite3_changes(st->db) == 0)
 		return MOOT_ENOTFOUND;
