@@ -1543,6 +1543,14 @@ void ingest_forget(struct mootd *d, void *arg)
 		forget_in(b, arg);
 }
 
+void ingest_end_turn(struct mootd *d)
+{
+	struct ingest *in = d->ingest;
+
+	if (in != NULL && in->cur != NULL && uv_is_active((uv_handle_t *)&in->idle))
+		on_idle(&in->idle);
+}
+
 void ingest_flush(struct mootd *d)
 {
 	if (d->ingest)

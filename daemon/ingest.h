@@ -72,6 +72,10 @@ void ingest_make_msgid(struct mootd *d, char *out, size_t outlen);
  * all of them (used at shutdown). */
 void ingest_flush(struct mootd *d);
 
+/* Commit what this turn of the loop queued now, as the next turn would
+ * (session_turn, before it takes more input). */
+void ingest_end_turn(struct mootd *d);
+
 /* Once a second: checkpoint the WAL off the loop when it has grown. */
 void ingest_tick(struct mootd *d);
 

@@ -552,25 +552,75 @@ static int run_continuation(struct session *s)
 	return s->cont == NULL;
 }
 
+static void on_next_turn(uv_idle_t *h)
+{
+	session_turn(h->loop->data);
+}
+
 /*
- * Process buffered input for as long as nothing blocks, then write what was
- * produced and decide whether to keep reading from the socket.
+ * 1 if s may take more input in this turn of the loop (SESSION_TURN_BYTES);
+ * otherwise it goes into d->yielded, to go on in the next turn.
+ */
+static int turn_allows(struct session *s)
+{
+	struct mootd *d = s->d;
+
+	if (s->turn != d->turn) {
+		s->turn = d->turn;
+		s->turn_bytes = 0;
+	}
+	if (s->turn_bytes < SESSION_TURN_BYTES)
+		return 1;
+	s->yielded = 1;
+	s->yield_next = d->yielded;
+	d->yielded = s;
+	uv_idle_start(&d->next_turn, on_next_turn);
+	return 0;
+}
+
+void session_turn(struct mootd *d)
+{
+	struct session *list = d->yielded, *s;
+
+	d->yielded = NULL;
+	uv_idle_stop(&d->next_turn);
+	/* The last turn's articles are a batch of their own, as they would
+	 * be had this turn read nothing. */
+	ingest_end_turn(d);
+	while ((s = list) != NULL) {
+		list = s->yield_next;
+		s->yield_next = NULL;
+		s->yielded = 0;
+		process(s);
+	}
+}
+
+/*
+ * Process buffered input for as long as nothing blocks and the turn's
+ * budget lasts, then write what was produced and decide whether to keep
+ * reading from the socket.
  */
 static void process(struct session *s)
 {
 	int progress = 1;
+	size_t before;
 
-	while (progress && !s->x.closing && s->state != SESSION_CLOSING) {
+	while (progress && !s->x.closing && s->state != SESSION_CLOSING && !s->yielded) {
 		if (s->cont && !run_continuation(s))
 			break;
 		if (s->state == SESSION_WAIT || queued(s) >= SESSION_OUT_HWM)
 			break;
 		if (s->nslots >= SESSION_MAX_SLOTS || input_len(s) == 0)
 			break;
+		if (!turn_allows(s))
+			break;
+		before = input_len(s);
 		if (s->state == SESSION_ARTICLE)
 			progress = take_article(s);
 		else
 			progress = take_command(s);
+		if (input_len(s) < before)
+			s->turn_bytes += before - input_len(s);
 		if (s->out.len >= SESSION_OUT_HWM / 2)
 			session_flush(s);
 	}
@@ -581,10 +631,10 @@ static void process(struct session *s)
 		session_reply(s, 400, "Server shutting down");
 		s->close_after_flush = 1;
 	}
-	if (s->state == SESSION_COMMAND && !s->cont && s->eof && s->nslots == 0 &&
+	if (s->state == SESSION_COMMAND && !s->cont && s->eof && s->nslots == 0 && !s->yielded &&
 	    (input_len(s) == 0 || !progress))
 		s->close_after_flush = 1;
-	if (s->state == SESSION_ARTICLE && s->eof) {
+	if (s->state == SESSION_ARTICLE && s->eof && !s->yielded) {
 		/* RFC: a client that leaves mid-article has posted nothing. */
 		buf_release(&s->art);
 		s->close_after_flush = 1;
@@ -594,6 +644,14 @@ static void process(struct session *s)
 		 * refusing a connection) goes out once it does. */
 		if (s->x.tls && !s->x.handshake_done && !s->eof)
 			return;
+		/* Replies still owed to earlier commands (a QUIT pipelined
+		 * behind TAKETHIS): they, and whatever came after them (the
+		 * 205), go out first.  The last of them comes back here. */
+		if (s->nslots > 0) {
+			session_flush(s);
+			xport_pause(&s->x);
+			return;
+		}
 		begin_close(s);
 		return;
 	}
@@ -608,7 +666,7 @@ static void process(struct session *s)
 	}
 	session_flush(s);
 	if (s->eof || s->state == SESSION_WAIT || s->cont || queued(s) >= SESSION_OUT_HWM ||
-	    s->nslots >= SESSION_MAX_SLOTS)
+	    s->nslots >= SESSION_MAX_SLOTS || s->yielded)
 		xport_pause(&s->x);
 	else if (xport_resume(&s->x) != 0)
 		xport_abort(&s->x);
@@ -674,6 +732,12 @@ static void on_close(struct xport *x)
 
 	ingest_forget(d, s);
 	auth_session_closed(s);
+	if (s->yielded) {
+		struct session **pp = &d->yielded;
+		while (*pp != s)
+			pp = &(*pp)->yield_next;
+		*pp = s->yield_next;
+	}
 	if (s->counted)
 		addr_add(d, s->addr, -1);
 	if (s->prev)

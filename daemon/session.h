@@ -42,6 +42,15 @@ struct session_slot {
 /* At most this many replies may be pending at once; more input waits. */
 #define SESSION_MAX_SLOTS 1024
 
+/*
+ * Input one session may take in one turn of the loop; the rest waits for
+ * the next turn (session_turn).  A peer with hundreds of articles in flight
+ * is otherwise read and checked in one go, milliseconds in which no batch
+ * commits and no other connection is served; in slices, each turn's
+ * articles are committed and answered while the next are read.
+ */
+#define SESSION_TURN_BYTES (64 * 1024)
+
 /* Receives a finished article block: status 0 with the wire form in art
  * (dot-stuffed CRLF lines, without the "." line; the callee may take the
  * data by swapping the buf), or MOOT_ETOOBIG when it exceeded the limit
@@ -69,6 +78,10 @@ struct session {
 	int64_t cmd_started;		/* when the unfinished command line or article began, or 0 */
 	int counted;			/* counted in d->addrs */
 	int held;			/* in d->held: output waits for session_release_held */
+	uint64_t turn;			/* the loop turn turn_bytes counts in (d->turn) */
+	size_t turn_bytes;		/* input taken in that turn */
+	struct session *yield_next;	/* in d->yielded: its turn's input was taken */
+	int yielded;			/* in d->yielded: wait for the next turn */
 	char addr[64];			/* peer address, for logs */
 	struct buf in;			/* received plaintext; from in_off on not yet processed */
 	size_t in_off;			/* bytes of in already taken (dropped once per read) */
@@ -102,6 +115,10 @@ struct session {
 /* The host part of a session address "host:port" (IPv6 hosts contain
  * colons too: the port is after the last one) into out. */
 void session_host_of(const char *addr, char *out, size_t outlen);
+
+/* The next turn has begun: commit what the last one queued, then go on
+ * with the sessions that had taken SESSION_TURN_BYTES (d->yielded). */
+void session_turn(struct mootd *d);
 
 /* Accept a new connection from listener server; called by listen.c. */
 void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls);

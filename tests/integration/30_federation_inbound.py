@@ -5,6 +5,8 @@ The receiver is a.example.org; the peer is the inbound-only p.example.net,
 accepting moot.* except moot.noaccept."""
 
 import email.utils
+import socket
+import ssl
 
 import harness
 from harness import (check, eq, article, wire, new_msgid, make_client_cert, peers_yaml,
@@ -202,6 +204,22 @@ def test_pipelined_stream():
 	eq(got, mids[1::2], "numbered in the order sent")
 
 
+def test_quit_pipelined_behind_takethis():
+	"""QUIT in the same write as three TAKETHIS: the server answers the
+	three (once their commit is on disk) and then the QUIT, in order
+	(RFC 3977 §3.5), before it closes.  It used to close at the QUIT with
+	the three 239 still owed."""
+	srv, cert, key = receiver()
+	mids = [new_msgid("pq") for _ in range(3)]
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		c.send_raw(b"".join(takethis_bytes(m, art(m)) for m in mids) + b"QUIT\r\n")
+		eof, lines = c.at_eof(harness.T(5))
+		check(eof, "closed after the QUIT")
+	eq(lines, ["239 %s" % m for m in mids] + ["205 Bye"], "the replies, then the QUIT's")
+	eq(group_stat(srv, "moot.general"), (3, 1, 3), "stored")
+
+
 def test_check_after_pending_takethis():
 	"""CHECK <id> pipelined right behind TAKETHIS <id>: the article has been
 	received (its commit pending), so it is not wanted again: 438, or 431
@@ -292,3 +310,71 @@ def test_newnews_in_chunks():
 		eq(announce, [m for i, m in enumerate(mids) if i % 100 == 3], "NEWNEWS with a wildmat")
 		eq(r.cmd_multi("NEWNEWS moot.* 20991231 000000 GMT", 230), [], "nothing from the future")
 		eq(r.cmd("DATE")[0], 111, "in step after the long reply")
+
+
+def test_burst_then_close_notify():
+	"""A peer writes 60 TAKETHIS of 20 KB articles (more than a turn of the
+	loop takes from one connection, SESSION_TURN_BYTES) and QUIT, then
+	closes its side of TLS (close_notify, then a TCP half-close) without
+	waiting.  The end of the stream arrives while the rest of the burst
+	still waits for its turns, often in the middle of an article: every
+	article is still taken and answered in order, then 205, then the close."""
+	srv, cert, key = receiver()
+	mids = [new_msgid("burst") for _ in range(60)]
+	body = ["%03d %s" % (i, "b" * 96) for i in range(200)]
+	data = b"MODE STREAM\r\n" + b"".join(
+		takethis_bytes(m, art(m, subject="Burst %d" % i)[:-2] + body)
+		for i, m in enumerate(mids)) + b"QUIT\r\n"
+	check(len(data) > 16 * 64 * 1024, "the burst spans many turns: %d bytes" % len(data))
+	ctx = ssl.create_default_context(cafile=srv.cert)
+	ctx.load_cert_chain(cert, key)
+	inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+	tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
+	sock = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=harness.T(10))
+
+	def pump():
+		"""Send what TLS wrote; feed TLS what arrived (b"" at EOF)."""
+		if out.pending:
+			sock.sendall(out.read())
+		chunk = sock.recv(65536)
+		if chunk:
+			inc.write(chunk)
+		else:
+			inc.write_eof()
+		return chunk
+
+	try:
+		while True:
+			try:
+				tls.do_handshake()
+				break
+			except ssl.SSLWantReadError:
+				check(pump(), "closed during the handshake")
+		tls.write(data)
+		try:
+			tls.unwrap()
+		except ssl.SSLWantReadError:
+			pass	# our close_notify is written; the server's comes later
+		sock.sendall(out.read())
+		sock.shutdown(socket.SHUT_WR)
+		got = b""
+		while True:
+			try:
+				piece = tls.read(65536)
+			except ssl.SSLWantReadError:
+				if not pump():
+					break
+				continue
+			except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+				break
+			if not piece:
+				break
+			got += piece
+	finally:
+		sock.close()
+	lines = got.decode().split("\r\n")
+	check(lines[0].startswith("20"), "greeting: %r" % lines[0])
+	eq(lines[1][:3], "203", "MODE STREAM")
+	eq(lines[2:2 + len(mids)], ["239 %s" % m for m in mids], "every TAKETHIS answered, in order")
+	eq(lines[2 + len(mids)][:3], "205", "QUIT answered after them")
+	eq(group_stat(srv, "moot.general"), (60, 1, 60), "all 60 stored and numbered")
