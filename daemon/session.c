@@ -33,6 +33,8 @@
 #define ARTICLE_PIECE (64 * 1024)
 /* Most room reserved for an article before its first line (session.art_hint). */
 #define ART_HINT_MAX (64 * 1024)
+/* Most room an idle session keeps for its next article (finish_article). */
+#define ART_KEEP_MAX (16 * 1024)
 /* A close that has not completed after this many seconds is forced. */
 #define CLOSE_GRACE_S 30
 
@@ -394,8 +396,13 @@ static void finish_article(struct session *s)
 	s->state = SESSION_COMMAND;
 	s->art_cb = NULL;
 	cb(s, &s->art, s->art_toobig ? MOOT_ETOOBIG : 0);
-	/* Whatever the callback did not take is not kept. */
-	buf_release(&s->art);
+	/* Whatever the callback did not take is not kept; the room of an
+	 * ordinary article is, for the next one (the callback may have left
+	 * an empty buffer in exchange, see ingest_article). */
+	if (s->art.cap > ART_KEEP_MAX)
+		buf_release(&s->art);
+	else
+		buf_clear(&s->art);
 }
 
 /* Add one piece of article data, discarding everything once over the limit. */

@@ -709,39 +709,39 @@ int article_overview_value(const char *value, size_t len, struct buf *out)
  * Lines in a wire-form body (RFC 3977 §8.5 :lines): each line ends in CRLF,
  * so count the LFs; a last line without one counts too; an empty body is 0.
  */
-int64_t article_body_lines(const char *body, size_t len)
+void article_body_counts(const char *body, size_t len, int64_t *lines, int64_t *stuffing)
 {
-	const char *p, *end, *lf;
-	int64_t n = 0;
+	const char *p = body, *end = body + len, *lf;
+	int64_t n = 0, dots;
 
-	if (len == 0)
-		return 0;
-	p = body;
-	end = body + len;
+	if (len == 0) {
+		*lines = *stuffing = 0;
+		return;
+	}
+	dots = body[0] == '.';
 	while (p < end && (lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		n++;
 		p = lf + 1;
+		dots += p < end && *p == '.';
 	}
-	if (p < end)
-		n++;
-	return n;
+	*lines = n + (p < end);
+	*stuffing = dots;
+}
+
+int64_t article_body_lines(const char *body, size_t len)
+{
+	int64_t lines, stuffing;
+
+	article_body_counts(body, len, &lines, &stuffing);
+	return lines;
 }
 
 int64_t article_body_stuffing(const char *body, size_t len)
 {
-	const char *p, *end, *lf;
-	int64_t n;
+	int64_t lines, stuffing;
 
-	if (len == 0)
-		return 0;
-	n = body[0] == '.';
-	p = body;
-	end = body + len;
-	while (p < end && (lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		p = lf + 1;
-		n += p < end && *p == '.';
-	}
-	return n;
+	article_body_counts(body, len, &lines, &stuffing);
+	return stuffing;
 }
 
 int article_from_address(const char *value, size_t len, struct buf *out)

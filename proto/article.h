@@ -124,4 +124,7 @@ int64_t article_body_lines(const char *body, size_t len);
  * line that starts with '.', which :bytes leaves out (RFC 3977 §8.1.1). */
 int64_t article_body_stuffing(const char *body, size_t len);
 
+/* Both of the above in one pass over the body. */
+void article_body_counts(const char *body, size_t len, int64_t *lines, int64_t *stuffing);
+
 #endif

@@ -619,10 +619,23 @@ static void body_stuffing_counts(void)
 	CHECK_INT(article_body_stuffing(NULL, 0), 0);
 }
 
+static void body_counts_in_one_pass(void)
+{
+	int64_t lines = -1, stuffing = -1;
+
+	article_body_counts("..a\r\nb\r\n.", 9, &lines, &stuffing);
+	CHECK_INT(lines, 3);
+	CHECK_INT(stuffing, 2);
+	article_body_counts(NULL, 0, &lines, &stuffing);
+	CHECK_INT(lines, 0);
+	CHECK_INT(stuffing, 0);
+}
+
 void test_article(void)
 {
 	RUN(rfc_example_parses);
 	RUN(body_stuffing_counts);
+	RUN(body_counts_in_one_pass);
 	RUN(folded_followup);
 	RUN(head_only_and_empty_body);
 	RUN(value_edges);
