@@ -298,7 +298,7 @@ static void cmd_capabilities(struct session *s, struct command *cmd)
 		session_line(s, "POST");
 	session_line(s, "OVER MSGID");
 	session_line(s, "HDR");
-	session_line(s, "LIST ACTIVE ACTIVE.TIMES COUNTS HEADERS%s NEWSGROUPS OVERVIEW.FMT",
+	session_line(s, "LIST ACTIVE ACTIVE.TIMES COUNTS HEADERS%s NEWSGROUPS OVERVIEW.FMT SUBSCRIPTIONS",
 		     d->cfg.motd ? " MOTD" : "");
 	session_line(s, "NEWNEWS");
 	if (d->tls != NULL && !s->tls_started)
@@ -328,7 +328,7 @@ static void cmd_help(struct session *s, struct command *cmd)
 		"HEAD [number|<message-id>]",
 		"HELP",
 		"LAST",
-		"LIST [ACTIVE|ACTIVE.TIMES|COUNTS|NEWSGROUPS [wildmat]|HEADERS [MSGID|RANGE]|MOTD|OVERVIEW.FMT]",
+		"LIST [ACTIVE|ACTIVE.TIMES|COUNTS|NEWSGROUPS|SUBSCRIPTIONS [wildmat]|HEADERS [MSGID|RANGE]|MOTD|OVERVIEW.FMT]",
 		"LISTGROUP [newsgroup [range]]",
 		"MODE READER",
 		"NEWGROUPS [yy]yymmdd hhmmss [GMT]",
@@ -1266,7 +1266,7 @@ static void active_line(struct session *s, const struct group *g)
 		     group_status(g));
 }
 
-enum list_what { LIST_ACTIVE, LIST_COUNTS, LIST_TIMES, LIST_NEWSGROUPS, LIST_XGTITLE };
+enum list_what { LIST_ACTIVE, LIST_COUNTS, LIST_TIMES, LIST_NEWSGROUPS, LIST_XGTITLE, LIST_SUBSCRIPTIONS };
 
 /* The group lines of LIST ACTIVE/ACTIVE.TIMES/NEWSGROUPS and XGTITLE. */
 static void list_groups(struct session *s, int code, enum list_what what, const char *w)
@@ -1295,6 +1295,9 @@ static void list_groups(struct session *s, int code, enum list_what what, const 
 		case LIST_NEWSGROUPS:	/* RFC 3977 §7.6.6 */
 		case LIST_XGTITLE:	/* RFC 2980 §2.15 */
 			session_line(s, "%s\t%s", g->name, g->description ? g->description : "");
+			break;
+		case LIST_SUBSCRIPTIONS:	/* RFC 6048 §2.6: every group the admin made */
+			session_line(s, "%s", g->name);
 			break;
 		}
 	}
@@ -1338,7 +1341,7 @@ static void cmd_list(struct session *s, struct command *cmd)
 		session_line(s, ":lines");
 		session_end(s);
 	} else if (strcasecmp(kw, "MOTD") == 0 && arg == NULL) {
-		/* RFC 6048 §2.6 */
+		/* RFC 6048 §2.5 */
 		if (s->d->cfg.motd == NULL) {
 			session_reply(s, 503, "No message of the day");
 			return;
@@ -1346,6 +1349,10 @@ static void cmd_list(struct session *s, struct command *cmd)
 		session_reply(s, 215, "Message of the day follows");
 		write_text_lines(s, s->d->cfg.motd);
 		session_end(s);
+	} else if (strcasecmp(kw, "SUBSCRIPTIONS") == 0) {
+		/* The groups of a community server are the admin's choice, so
+		 * a reader's first .newsrc (tin asks) may as well have them all. */
+		list_groups(s, 215, LIST_SUBSCRIPTIONS, arg);
 	} else if (strcasecmp(kw, "DISTRIB.PATS") == 0 && arg == NULL) {
 		session_reply(s, 503, "Distribution patterns not available");
 	} else {

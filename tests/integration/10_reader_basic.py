@@ -7,7 +7,7 @@ import time
 import harness
 from harness import check, eq, expect_code, nntplib
 
-LIST_CAPS = ("ACTIVE", "NEWSGROUPS", "OVERVIEW.FMT", "HEADERS", "ACTIVE.TIMES", "COUNTS")
+LIST_CAPS = ("ACTIVE", "NEWSGROUPS", "OVERVIEW.FMT", "HEADERS", "ACTIVE.TIMES", "COUNTS", "SUBSCRIPTIONS")
 
 
 def _check_reader_caps(caps):
@@ -224,8 +224,18 @@ def test_list_motd(srv):
 @harness.config(motd=None)
 def test_list_motd_absent(srv):
 	with srv.raw() as c:
-		c.cmd("LIST MOTD", 503)		# RFC 6048 §2.3: not available
+		c.cmd("LIST MOTD", 503)		# RFC 6048 §2.5: not available
 		c.cmd("DATE", 111)
+
+
+def test_list_subscriptions(srv):
+	"""RFC 6048 §2.6: the groups a new user is subscribed to, here every
+	active group, in name order; a wildmat narrows them (CAPABILITIES
+	lists the keyword: _check_reader_caps)."""
+	with srv.raw() as c:
+		eq(c.cmd_multi("LIST SUBSCRIPTIONS", 215), ["moot.announce", "moot.general", "moot.mod"],
+		   "LIST SUBSCRIPTIONS")
+		eq(c.cmd_multi("LIST SUBSCRIPTIONS moot.g*", 215), ["moot.general"], "with a wildmat")
 
 
 def test_list_active_times(srv):
