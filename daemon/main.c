@@ -362,7 +362,6 @@ static void on_turn_end(uv_check_t *h)
 
 	if (d->store != NULL)
 		store_read_release(d->store);
-	d->turn++;
 }
 
 /* SIGTERM: stop accepting, commit what is queued, finish replies, exit. */
@@ -463,8 +462,7 @@ static int start(struct mootd *d)
 	uv_check_init(d->loop, &d->turn_end);
 	uv_check_start(&d->turn_end, on_turn_end);
 	uv_unref((uv_handle_t *)&d->turn_end);
-	/* Started by session.c while a session waits for the next turn. */
-	uv_idle_init(d->loop, &d->next_turn);
+	session_start(d);
 	/* First expiry a minute after start, not in the way of start-up. */
 	d->last_expire = mootd_now() - EXPIRE_EVERY_S + 60;
 	log_info("mootd %s ready: pathhost %s, %zu groups, state %s", MOOT_VERSION,

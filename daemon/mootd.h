@@ -62,7 +62,8 @@ struct mootd {
 	uint64_t login_failures;	/* counters for metrics */
 	uint64_t posts_rejected;
 	uv_timer_t tick;		/* once a second: idle timeouts; hourly: expiry */
-	uv_check_t turn_end;		/* every loop turn: store_read_release, d->turn */
+	uv_check_t turn_end;		/* every loop turn: store_read_release */
+	uv_check_t turn_count;		/* every loop turn: d->turn (session_start) */
 	uint64_t turn;			/* loop turns ended (for SESSION_TURN_BYTES) */
 	uv_idle_t next_turn;		/* runs session_turn while d->yielded has any */
 	struct session *yielded;	/* sessions waiting for the next turn */

@@ -585,6 +585,28 @@ static int turn_allows(struct session *s)
 	return 0;
 }
 
+static void on_turn_counted(uv_check_t *h)
+{
+	struct mootd *d = h->loop->data;
+
+	d->turn++;
+}
+
+void session_start(struct mootd *d)
+{
+	uv_check_init(d->loop, &d->turn_count);
+	uv_check_start(&d->turn_count, on_turn_counted);
+	uv_unref((uv_handle_t *)&d->turn_count);
+	/* Started while a session waits for the next turn (turn_allows). */
+	uv_idle_init(d->loop, &d->next_turn);
+}
+
+void session_stop(struct mootd *d)
+{
+	uv_close((uv_handle_t *)&d->turn_count, NULL);
+	uv_close((uv_handle_t *)&d->next_turn, NULL);
+}
+
 void session_turn(struct mootd *d)
 {
 	struct session *list = d->yielded, *s;

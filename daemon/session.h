@@ -120,6 +120,12 @@ void session_host_of(const char *addr, char *out, size_t outlen);
  * with the sessions that had taken SESSION_TURN_BYTES (d->yielded). */
 void session_turn(struct mootd *d);
 
+/* Start the two loop handles of the turn budget (d->turn_count, d->next_turn),
+ * before the first session; session_stop closes them (uv_walk at exit may
+ * instead). */
+void session_start(struct mootd *d);
+void session_stop(struct mootd *d);
+
 /* Accept a new connection from listener server; called by listen.c. */
 void session_accept(struct mootd *d, uv_stream_t *server, int implicit_tls);
 

@@ -234,6 +234,7 @@ static void world_up(void)
 	D.sync_on_loop = 1;	/* every answer within the input's loop turns */
 	if (ingest_init(&D) != 0)
 		die("ingest_init");
+	session_start(&D);
 }
 
 /* Tear the daemon state down (sessions, ingest, store, groups, config). */
@@ -242,6 +243,7 @@ static void world_down(void)
 	int i;
 
 	drop_session();
+	session_stop(&D);
 	ingest_free(&D);
 	feed_stop(&D);
 	community_free(&D);
