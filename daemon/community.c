@@ -316,6 +316,8 @@ out:
 	buf_release(&groups);
 }
 
+static void cancel_for(struct session *s, const char *id, int via_post);
+
 /* The article block of a POST is complete. */
 static void post_received(struct session *s, struct buf *art, int status)
 {
@@ -347,8 +349,20 @@ static void post_received(struct session *s, struct buf *art, int status)
 	rc = article_parse(art->data ? art->data : "", art->len, a, &why);
 	if (rc == 0)
 		rc = article_check_post(a, &why);
-	if (rc == 0 && article_get(a, "Control")) {
-		why = "Control messages are not accepted from readers (use XCANCEL)";
+	if (rc == 0 && (h = article_get(a, "Control")) != NULL) {
+		const char *id;
+		size_t n;
+
+		if (article_control_cancel(h->value, h->value_len, &id, &n) == 0) {
+			/* A newsreader's "cancel": done as XCANCEL would. */
+			char target[MOOT_MAX_MSGID + 1];
+
+			memcpy(target, id, n);
+			target[n] = '\0';
+			cancel_for(s, target, 1);
+			goto out;
+		}
+		why = "Control messages other than cancel are not accepted from readers";
 		rc = MOOT_EINVAL;
 	}
 	if (rc == 0 && s->user_address[0]) {
@@ -702,9 +716,26 @@ static void cancelled(void *arg, int status, const char *msgid, const char *why)
 	session_resume(s);
 }
 
-void community_xcancel(struct session *s, struct command *cmd)
+/* The same for a cancel a reader POSTed: a POST's codes. */
+static void cancelled_post(void *arg, int status, const char *msgid, const char *why)
 {
-	const char *id = cmd->argv[0];
+	struct session *s = arg;
+
+	if (status == 0)
+		session_reply(s, 240, "Article received %s", msgid);
+	else
+		session_reply(s, 441, "Cancel failed: %s", reason(status, why));
+	session_resume(s);
+}
+
+/*
+ * Cancel the article id for s, who must be its author (their address is its
+ * From), a moderator of one of its groups or an admin: XCANCEL, or
+ * (via_post) the cancel control article a newsreader POSTs for its user
+ * (RFC 5537 §5.3), answered with a POST's codes, 240 or 441.
+ */
+static void cancel_for(struct session *s, const char *id, int via_post)
+{
 	struct target t = { 0, { 0 }, { 0 } };
 	struct groups_ok ok = { s, 0, 1, NULL, 1, 0 };
 	struct buf art = { 0 };
@@ -714,7 +745,7 @@ void community_xcancel(struct session *s, struct command *cmd)
 	int author, rc;
 
 	if (s->user[0] == '\0') {
-		session_reply(s, 480, "Authentication required");
+		session_reply(s, via_post ? 441 : 480, "Authentication required to cancel");
 		return;
 	}
 	if (strlen(id) > MOOT_MAX_MSGID || !article_msgid_valid(id, strlen(id))) {
@@ -723,13 +754,14 @@ void community_xcancel(struct session *s, struct command *cmd)
 	}
 	if (store_msgid_get(s->d->store, id, &article_id) != 0 ||
 	    store_over_article(s->d->store, article_id, 0, got_target, &t) != 0 || !t.found) {
-		session_reply(s, 430, "No article with that message-id");
+		session_reply(s, via_post ? 441 : 430, "No article with that message-id");
 		goto out;
 	}
 	article_newsgroups(t.groups.data ? t.groups.data : "", t.groups.len, groups_ok_one, &ok);
 	author = s->user_address[0] && t.from.data && strcasecmp(t.from.data, s->user_address) == 0;
 	if (!author && !ok.any && !auth_is_admin(s)) {
-		session_reply(s, 502, "Permission denied: only its author or a moderator may cancel it");
+		session_reply(s, via_post ? 441 : 502,
+			      "Permission denied: only its author or a moderator may cancel it");
 		goto out;
 	}
 	approver(s, who, sizeof(who));
@@ -739,18 +771,24 @@ void community_xcancel(struct session *s, struct command *cmd)
 	if (!author)
 		buf_printf(&art, "Approved: %s\r\n", who);
 	buf_printf(&art, "\r\nCancelled by %s.\r\n", s->user);
-	rc = ingest_article(s->d, INGEST_LOCAL, NULL, NULL, &art, cancelled, s, &why);
+	rc = ingest_article(s->d, INGEST_LOCAL, NULL, NULL, &art, via_post ? cancelled_post : cancelled, s,
+			    &why);
 	if (rc != 0) {
 		session_reply(s, 441, "Cancel failed: %s", reason(rc, why));
 		goto out;
 	}
 	store_event_add(s->d->store, mootd_now(), "cancel", s->user, id, author ? "author" : "moderator");
-	log_info("%s: %s cancelled %s", s->addr, s->user, id);
+	log_info("%s: %s cancelled %s%s", s->addr, s->user, id, via_post ? " (a posted cancel)" : "");
 	session_wait(s);
 out:
 	buf_release(&art);
 	buf_release(&t.from);
 	buf_release(&t.groups);
+}
+
+void community_xcancel(struct session *s, struct command *cmd)
+{
+	cancel_for(s, cmd->argv[0], 0);
 }
 
 /* ---- XSTATS ---- */

@@ -598,7 +598,8 @@ static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t 
  * A control article (RFC 5537 §5): only "cancel" is acted on, and only when
  * local (XCANCEL, already authorized) or, from a peer, when the cancel was
  * injected where the original was (DESIGN.md, Community management).
- * Readers may not post control articles directly.
+ * Readers do not post control articles directly: community.c turns a
+ * posted cancel into XCANCEL's own, and refuses the others.
  */
 static int take_control(struct mootd *d, struct pending *p, const struct article *a, int source,
 			const char **why)
@@ -609,6 +610,7 @@ static int take_control(struct mootd *d, struct pending *p, const struct article
 	const char *v, *origin;
 	size_t n, origin_len;
 	char orig[256];
+	int rc;
 
 	if (h == NULL)
 		return 0;
@@ -617,17 +619,10 @@ static int take_control(struct mootd *d, struct pending *p, const struct article
 		return MOOT_EINVAL;
 	}
 	p->control = 1;
-	v = h->value;
-	n = h->value_len;
-	if (n < 7 || strncasecmp(v, "cancel", 6) != 0 || (v[6] != ' ' && v[6] != '\t'))
+	rc = article_control_cancel(h->value, h->value_len, &v, &n);
+	if (rc == MOOT_ENOTFOUND)
 		return 0;	/* other control messages are passed on, not acted on */
-	v += 7;
-	n -= 7;
-	while (n && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
-	if (n > MOOT_MAX_MSGID || !article_msgid_valid(v, n)) {
+	if (rc != 0) {
 		*why = "Invalid cancel target";
 		return MOOT_EPROTO;
 	}

@@ -622,13 +622,25 @@ static int head_lines_fit(const struct article *a)
  * over 998 octets is refused, as INN's nnrpd refuses it at POST.  Relayed
  * articles are not held to it (INN's innd takes them too).
  */
+static int from_has_mailbox(const char *value, size_t len);
+
 int article_check_post(const struct article *a, const char **why)
 {
+	const struct article_header *from;
+	int rc;
+
 	if (!head_lines_fit(a)) {
 		*why = "header line too long";
 		return MOOT_EPROTO;
 	}
-	return check(a, 0, why);
+	if ((rc = check(a, 0, why)) != 0)
+		return rc;
+	from = article_get(a, "From");
+	if (!from_has_mailbox(from->value, from->value_len)) {
+		*why = "no address in From header";
+		return MOOT_EPROTO;
+	}
+	return 0;
 }
 
 /* Checks for an article relayed by a peer (RFC 5537 §3.6); 0 or MOOT_EPROTO. */
@@ -709,6 +721,28 @@ int article_overview_value(const char *value, size_t len, struct buf *out)
  * Lines in a wire-form body (RFC 3977 §8.5 :lines): each line ends in CRLF,
  * so count the LFs; a last line without one counts too; an empty body is 0.
  */
+int article_control_cancel(const char *value, size_t len, const char **id, size_t *id_len)
+{
+	const char *v = value;
+	size_t n = len;
+
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	if (n < 7 || strncasecmp(v, "cancel", 6) != 0 || (v[6] != ' ' && v[6] != '\t'))
+		return MOOT_ENOTFOUND;
+	v += 7;
+	n -= 7;
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n > MOOT_MAX_MSGID || !article_msgid_valid(v, n))
+		return MOOT_EPROTO;
+	*id = v;
+	*id_len = n;
+	return 0;
+}
+
 void article_body_counts(const char *body, size_t len, int64_t *lines, int64_t *stuffing)
 {
 	const char *p = body, *end = body + len, *lf;
@@ -744,16 +778,22 @@ int64_t article_body_stuffing(const char *body, size_t len)
 	return stuffing;
 }
 
-int article_from_address(const char *value, size_t len, struct buf *out)
+/*
+ * The mailbox address of a From value as [*p, *end): the addr-spec inside
+ * <...> if there is one, else the first word containing '@'.  0, or
+ * MOOT_ENOTFOUND when there is no '@' where the address should be.
+ */
+static int from_span(const char *value, size_t len, const char **p, const char **end)
 {
-	const char *p = value, *end = value + len, *lt, *gt, *w;
-	size_t i, start;
+	const char *lt, *gt, *w;
 
+	*p = value;
+	*end = value + len;
 	lt = memchr(value, '<', len);
-	gt = lt ? memchr(lt, '>', (size_t)(end - lt)) : NULL;
+	gt = lt ? memchr(lt, '>', (size_t)(*end - lt)) : NULL;
 	if (lt && gt && gt - lt > 1) {
-		p = lt + 1;
-		end = gt;
+		*p = lt + 1;
+		*end = gt;
 	} else {
 		/* "a@b (Name)": the first blank-separated word with an '@'. */
 		for (w = value; w < value + len;) {
@@ -761,8 +801,8 @@ int article_from_address(const char *value, size_t len, struct buf *out)
 			while (we < value + len && *we != ' ' && *we != '\t' && *we != '\r' && *we != '\n')
 				we++;
 			if (memchr(w, '@', (size_t)(we - w))) {
-				p = w;
-				end = we;
+				*p = w;
+				*end = we;
 				break;
 			}
 			w = we + 1;
@@ -770,7 +810,17 @@ int article_from_address(const char *value, size_t len, struct buf *out)
 		if (w >= value + len)
 			return MOOT_ENOTFOUND;
 	}
-	if (memchr(p, '@', (size_t)(end - p)) == NULL)
+	if (memchr(*p, '@', (size_t)(*end - *p)) == NULL)
+		return MOOT_ENOTFOUND;
+	return 0;
+}
+
+int article_from_address(const char *value, size_t len, struct buf *out)
+{
+	const char *p, *end;
+	size_t i, start;
+
+	if (from_span(value, len, &p, &end) != 0)
 		return MOOT_ENOTFOUND;
 	start = out->len;
 	if (buf_append(out, p, (size_t)(end - p)) != 0)
@@ -779,6 +829,19 @@ int article_from_address(const char *value, size_t len, struct buf *out)
 		if (out->data[i] >= 'A' && out->data[i] <= 'Z')
 			out->data[i] = (char)(out->data[i] + 32);
 	return 0;
+}
+
+/* 1 if a From value names a mailbox: an address with a local part before
+ * its '@' and a domain after it (RFC 5322 §3.4.1; a quoted local part may
+ * hold blanks, so they are not looked at). */
+static int from_has_mailbox(const char *value, size_t len)
+{
+	const char *p, *end, *at;
+
+	if (from_span(value, len, &p, &end) != 0)
+		return 0;
+	at = memchr(p, '@', (size_t)(end - p));
+	return at > p && at + 1 < end && memchr(at + 1, '@', (size_t)(end - at - 1)) == NULL;
 }
 
 int article_path_origin(const char *value, size_t len, const char **host, size_t *host_len)

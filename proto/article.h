@@ -117,6 +117,14 @@ int article_from_address(const char *value, size_t len, struct buf *out);
  */
 int article_path_origin(const char *value, size_t len, const char **host, size_t *host_len);
 
+/*
+ * The target of a cancel control message (RFC 5537 §5.3): value (len bytes)
+ * is a Control header's body.  0 with *id, *id_len the message-id (inside
+ * value) when it is "cancel <id>"; MOOT_ENOTFOUND when it is some other
+ * control message; MOOT_EPROTO when the target is not one valid message-id.
+ */
+int article_control_cancel(const char *value, size_t len, const char **id, size_t *id_len);
+
 /* Number of lines in a wire-form body (RFC 3977 §8.5 :lines metadata). */
 int64_t article_body_lines(const char *body, size_t len);
 

@@ -52,11 +52,20 @@ def test_login_rules(srv):
 		check("bob@example.org" in line, "the 441 names the member's address: %r" % line)
 		mid, _ = cc.post_as(c, "Bob <BOB@Example.org>")
 		eq(cc.stat(srv, mid), 223, "member's own post stored")
-		# Control articles are not for readers (XCANCEL is).
+		# Control articles other than cancel are not for readers.
 		m2 = harness.new_msgid("ctl")
 		line = c.post(harness.article(group="moot.general", msgid=m2, frm=BOB,
-					      extra=["Control: cancel %s" % mid]), expect=441)
-		eq(cc.stat(srv, mid), 223, "a posted Control: cancel did nothing")
+					      extra=["Control: newgroup moot.new"]), expect=441)
+		check("other than cancel" in line, "why a posted newgroup is refused: %r" % line)
+		eq(cc.stat(srv, m2), 430, "nothing stored for it")
+		# A newsreader's cancel (tin, slrn, Thunderbird post one, RFC 5537
+		# §5.3) by the article's author is done as XCANCEL would.
+		line = c.post(harness.article(group="moot.general", frm=BOB, subject="cmsg cancel %s" % mid,
+					      extra=["Control: cancel %s" % mid]), expect=240)
+		check(line.startswith("240 Article received <"), "the 240 of a posted cancel: %r" % line)
+		eq(cc.stat(srv, mid), 430, "a posted cancel by the author removed it")
+		c.post(harness.article(group="moot.general", frm=BOB, subject="cmsg cancel %s" % mid,
+				       extra=["Control: cancel %s" % mid]), expect=441)
 		c.cmd("QUIT", 205)
 	# A disabled member cannot log in.
 	r = harness.subprocess.run([srv.mootd, "-c", srv.config_path, "user", "disable", "bob"],

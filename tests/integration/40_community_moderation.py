@@ -108,7 +108,10 @@ def test_moderation_queue_and_cancel():
 		m4, _ = cc.post_as(bob, BOB, subject="Oops")
 		arrive(b, [m4])
 		eq(carl.cmd("XCANCEL %s" % m4)[0], 502, "cancel by a stranger")
-		eq(cc.stat(a, m4), 223, "still there after the refused cancel")
+		line = carl.post(article(group="moot.general", frm=CARL, subject="cmsg cancel %s" % m4,
+					 extra=["Control: cancel %s" % m4]), expect=441)
+		check("Permission denied" in line, "a stranger's posted cancel: %r" % line)
+		eq(cc.stat(a, m4), 223, "still there after the refused cancels")
 		eq(bob.cmd("XCANCEL <nosuch@example.org>")[0], 430, "cancel of an unknown article")
 		eq(bob.cmd("XCANCEL not-an-id")[0], 501, "cancel of a malformed id")
 		eq(bob.cmd("XCANCEL %s" % m4)[0], 291, "cancel by the author")

@@ -272,6 +272,16 @@ static void post_checks(void)
 	CHECK_STR(why, "empty From header");
 	CHECK_INT(post_with("From: \t\r\n \r\n", g, "", &why), MOOT_EPROTO);
 	CHECK_STR(why, "empty From header");
+	/* RFC 5537 §3.5: From must name a mailbox (INN refuses these too). */
+	CHECK_INT(post_with("From: not an address\r\n", g, "", &why), MOOT_EPROTO);
+	CHECK_STR(why, "no address in From header");
+	CHECK_INT(post_with("From: Joe <@b.example>\r\n", g, "", &why), MOOT_EPROTO);
+	CHECK_INT(post_with("From: Joe <joe@>\r\n", g, "", &why), MOOT_EPROTO);
+	CHECK_INT(post_with("From: Joe <a@b@c>\r\n", g, "", &why), MOOT_EPROTO);
+	CHECK_INT(post_with("From: joe@b.example (Joe)\r\n", g, "", &why), 0);
+	CHECK_INT(post_with("From: \"Joe, Jr.\" <joe@b.example>\r\n", g, "", &why), 0);
+	CHECK_INT(post_with("From: \"joe doe\"@b.example\r\n", g, "", &why), 0);
+	CHECK_INT(post_with("From: joe@localhost\r\n", g, "", &why), 0);
 	CHECK_INT(post_with(f, "", "", &why), MOOT_EPROTO);
 	CHECK_STR(why, "missing Newsgroups header");
 	CHECK_INT(post_with(f, "Newsgroups: a..b\r\n", "", &why), MOOT_EPROTO);
@@ -619,6 +629,36 @@ static void body_stuffing_counts(void)
 	CHECK_INT(article_body_stuffing(NULL, 0), 0);
 }
 
+static int cancel_of(const char *v, char *out)
+{
+	const char *id;
+	size_t n;
+	int rc = article_control_cancel(v, strlen(v), &id, &n);
+
+	out[0] = '\0';
+	if (rc == 0) {
+		memcpy(out, id, n);
+		out[n] = '\0';
+	}
+	return rc;
+}
+
+static void control_cancel_target(void)
+{
+	char id[300];
+
+	CHECK_INT(cancel_of("cancel <a@b.example>", id), 0);
+	CHECK_STR(id, "<a@b.example>");
+	CHECK_INT(cancel_of("  CANCEL\t <a@b.example> \t", id), 0);
+	CHECK_STR(id, "<a@b.example>");
+	CHECK_INT(cancel_of("newgroup moot.x", id), MOOT_ENOTFOUND);
+	CHECK_INT(cancel_of("cancel", id), MOOT_ENOTFOUND);
+	CHECK_INT(cancel_of("cancellation <a@b>", id), MOOT_ENOTFOUND);
+	CHECK_INT(cancel_of("cancel a@b", id), MOOT_EPROTO);
+	CHECK_INT(cancel_of("cancel <a@b> <c@d>", id), MOOT_EPROTO);
+	CHECK_INT(cancel_of("cancel ", id), MOOT_EPROTO);
+}
+
 static void body_counts_in_one_pass(void)
 {
 	int64_t lines = -1, stuffing = -1;
@@ -636,6 +676,7 @@ void test_article(void)
 	RUN(rfc_example_parses);
 	RUN(body_stuffing_counts);
 	RUN(body_counts_in_one_pass);
+	RUN(control_cancel_target);
 	RUN(folded_followup);
 	RUN(head_only_and_empty_body);
 	RUN(value_edges);
