@@ -384,13 +384,18 @@ void ingest_make_msgid(struct mootd *d, char *out, size_t outlen)
 	snprintf(out, outlen, "<%llx.%llx@%s>", (unsigned long long)mootd_now(), v, d->cfg.pathhost);
 }
 
-/* Is this a header we replace rather than copy? */
-static int replaced(const struct article_header *h)
+/*
+ * Is this a header we replace (or drop) rather than copy?  Path and Xref
+ * always.  A post's Injection-Date and Injection-Info are the injecting
+ * agent's to write (RFC 5537 §3.5); a relayed article keeps its own, which
+ * only Path and Xref may change on the way (§3.6).
+ */
+static int replaced(const struct article_header *h, int source)
 {
 	static const char *const names[] = { "Path", "Xref", "Injection-Date", "Injection-Info" };
-	size_t i;
+	size_t i, n = source == INGEST_PEER ? 2 : MOOT_ARRAY_SIZE(names);
 
-	for (i = 0; i < MOOT_ARRAY_SIZE(names); i++)
+	for (i = 0; i < n; i++)
 		if (h->name_len == strlen(names[i]) && strncasecmp(h->name, names[i], h->name_len) == 0)
 			return 1;
 	return 0;
@@ -445,7 +450,7 @@ static int build_head(struct mootd *d, struct pending *p, const struct article *
 	}
 	buf_cat(&p->head, "Path: ", p->path.data, "\r\n", (char *)NULL);
 	for (i = 0; i < a->nh; i++)
-		if (!replaced(&a->h[i]))
+		if (!replaced(&a->h[i], source))
 			buf_append(&p->head, a->h[i].line, a->h[i].line_len);
 	if (article_get(a, "Message-ID") == NULL)
 		buf_cat(&p->head, "Message-ID: ", p->msgid, "\r\n", (char *)NULL);

@@ -84,6 +84,18 @@ def test_check_and_takethis():
 	eq(head_of(srv, m2)["xref"], "%s moot.general:2" % ME, "Xref of the second")
 	eq(group_stat(srv, "moot.general"), (2, 1, 2), "GROUP")
 	eq(outq_count(srv), 0, "nothing queued (inbound-only peer)")
+	# The injecting site's Injection-Date and Injection-Info travel unchanged
+	# (RFC 5537 §3.6: a relaying agent changes only Path and Xref).
+	m3 = new_msgid("in")
+	inj = ["Injection-Date: Mon, 02 Jan 2023 10:00:05 +0000",
+	       'Injection-Info: origin.example; posting-account="someone"']
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		eq(takethis(c, m3, art(m3, extra=inj))[1], "239 %s" % m3, "TAKETHIS with injection fields")
+	h = head_of(srv, m3)
+	eq((h.get("injection-date"), h.get("injection-info")),
+	   ("Mon, 02 Jan 2023 10:00:05 +0000", 'origin.example; posting-account="someone"'),
+	   "injection fields of a relayed article")
 
 
 def test_takethis_refusals():
