@@ -152,7 +152,7 @@ def post(host, port, mode_reader, group, subject, msgid):
     return 0
 
 def wait_for(host, port, mode_reader, group, msgid, seconds):
-    # Prints the article's Path and Xref once the server has it in group.
+    # Prints the article's Path, Xref and Injection-Info once the server has it in group.
     end = time.time() + float(seconds)
     while True:
         f = reader(host, port, mode_reader)
@@ -161,7 +161,7 @@ def wait_for(host, port, mode_reader, group, msgid, seconds):
         if r.startswith("221"):
             h = multiline(f)
             for l in h:
-                if l.lower().startswith(("path:", "xref:")):
+                if l.lower().startswith(("path:", "xref:", "injection-info:")):
                     print(l)
             cmd(f, "QUIT")
             return 0
@@ -335,6 +335,10 @@ for g in $GROUP bench.test; do
 		echo "$out" | grep -qi "^path: $MOOT_PATHHOST!$INN_PATHHOST!" &&
 			ok "Path on mootd shows the route $MOOT_PATHHOST!$INN_PATHHOST" ||
 			bad "Path on mootd: $out"
+		# RFC 5537 §3.6: INN's injection fields reach mootd unchanged.
+		echo "$out" | grep -qi "^injection-info: " &&
+			ok "INN's Injection-Info kept: $(echo "$out" | grep -i '^injection-info:' | cut -c1-60)" ||
+			bad "no Injection-Info on mootd: $out"
 	else
 		bad "mootd does not have $id in $g after $WAIT_S s ($out)"
 	fi
