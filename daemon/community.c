@@ -317,6 +317,7 @@ out:
 }
 
 static void cancel_for(struct session *s, const char *id, int via_post);
+static int supersede_allowed(struct session *s, const struct article_header *h, const char **why);
 
 /* The article block of a POST is complete. */
 static void post_received(struct session *s, struct buf *art, int status)
@@ -365,6 +366,8 @@ static void post_received(struct session *s, struct buf *art, int status)
 		why = "Control messages other than cancel are not accepted from readers";
 		rc = MOOT_EINVAL;
 	}
+	if (rc == 0 && (h = article_get(a, "Supersedes")) != NULL && !supersede_allowed(s, h, &why))
+		rc = MOOT_EINVAL;
 	if (rc == 0 && s->user_address[0]) {
 		/* A member posts as themselves. */
 		h = article_get(a, "From");
@@ -729,6 +732,56 @@ static void cancelled_post(void *arg, int status, const char *msgid, const char 
 }
 
 /*
+ * May s withdraw (cancel, supersede) the stored article id?  It must be its
+ * author (a logged-in member whose address is its From), a moderator of one
+ * of its groups or an admin.  0 (*author: as its author), MOOT_ENOTFOUND
+ * when it is not stored here, MOOT_EINVAL when s may not; t gets its From
+ * and groups (the caller releases them).
+ */
+static int may_withdraw(struct session *s, const char *id, struct target *t, int *author)
+{
+	struct groups_ok ok = { s, 0, 1, NULL, 1, 0 };
+	int64_t article_id;
+
+	*author = 0;
+	if (store_msgid_get(s->d->store, id, &article_id) != 0 ||
+	    store_over_article(s->d->store, article_id, 0, got_target, t) != 0 || !t->found)
+		return MOOT_ENOTFOUND;
+	article_newsgroups(t->groups.data ? t->groups.data : "", t->groups.len, groups_ok_one, &ok);
+	*author = s->user_address[0] && t->from.data && strcasecmp(t->from.data, s->user_address) == 0;
+	return *author || ok.any || auth_is_admin(s) ? 0 : MOOT_EINVAL;
+}
+
+/*
+ * 1 if s may post an article that supersedes the one h names (RFC 5536
+ * §3.2.12; ingest removes that one in the same commit): the right to cancel
+ * it, unless it is not stored here.  Else 0 with *why.
+ */
+static int supersede_allowed(struct session *s, const struct article_header *h, const char **why)
+{
+	struct target t = { 0, { 0 }, { 0 } };
+	char id[MOOT_MAX_MSGID + 1];
+	const char *v;
+	size_t n;
+	int author, rc;
+
+	if (article_single_msgid(h->value, h->value_len, &v, &n) != 0) {
+		*why = "invalid Supersedes header";
+		return 0;
+	}
+	memcpy(id, v, n);
+	id[n] = '\0';
+	rc = may_withdraw(s, id, &t, &author);
+	buf_release(&t.from);
+	buf_release(&t.groups);
+	if (rc == MOOT_EINVAL) {
+		*why = "Permission denied: only its author or a moderator may supersede it";
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Cancel the article id for s, who must be its author (their address is its
  * From), a moderator of one of its groups or an admin: XCANCEL, or
  * (via_post) the cancel control article a newsreader POSTs for its user
@@ -737,9 +790,7 @@ static void cancelled_post(void *arg, int status, const char *msgid, const char 
 static void cancel_for(struct session *s, const char *id, int via_post)
 {
 	struct target t = { 0, { 0 }, { 0 } };
-	struct groups_ok ok = { s, 0, 1, NULL, 1, 0 };
 	struct buf art = { 0 };
-	int64_t article_id;
 	char who[300];
 	const char *why = NULL;
 	int author, rc;
@@ -752,14 +803,12 @@ static void cancel_for(struct session *s, const char *id, int via_post)
 		session_reply(s, 501, "Syntax: XCANCEL <message-id>");
 		return;
 	}
-	if (store_msgid_get(s->d->store, id, &article_id) != 0 ||
-	    store_over_article(s->d->store, article_id, 0, got_target, &t) != 0 || !t.found) {
+	rc = may_withdraw(s, id, &t, &author);
+	if (rc == MOOT_ENOTFOUND) {
 		session_reply(s, via_post ? 441 : 430, "No article with that message-id");
 		goto out;
 	}
-	article_newsgroups(t.groups.data ? t.groups.data : "", t.groups.len, groups_ok_one, &ok);
-	author = s->user_address[0] && t.from.data && strcasecmp(t.from.data, s->user_address) == 0;
-	if (!author && !ok.any && !auth_is_admin(s)) {
+	if (rc != 0) {
 		session_reply(s, via_post ? 441 : 502,
 			      "Permission denied: only its author or a moderator may cancel it");
 		goto out;

@@ -69,7 +69,7 @@ struct pending {
 	struct buf poster;		/* the From address, lower-cased ("" if none) */
 	char root[MOOT_MAX_MSGID + 1];	/* first References id, "" for a thread starter */
 	char parent[MOOT_MAX_MSGID + 1];	/* last References id */
-	char cancel[MOOT_MAX_MSGID + 1];	/* Control: cancel target, or "" */
+	char cancel[MOOT_MAX_MSGID + 1];	/* Control: cancel or Supersedes target, or "" */
 	int64_t cancel_id;		/* its article id here, 0 when absent */
 	int cancel_later;		/* the target is still on its way in: write_one finds it */
 	int control;			/* a control article: stored, sent on, numbered nowhere */
@@ -600,21 +600,58 @@ static int take_date(struct pending *p, const struct article *a, const char **wh
 static int stored_origin(struct mootd *d, int64_t article_id, char *out, size_t outlen);
 
 /*
+ * Aim p at the article it removes, message-id v (n bytes): a cancel's
+ * target (RFC 5537 §5.3) or the article its Supersedes names (RFC 5536
+ * §3.2.12), removed in p's transaction.  A peer's article may remove only
+ * one injected where p was (DESIGN.md, Community management): otherwise
+ * p is aimed at nothing and MOOT_EINVAL returned.  A target not here (yet)
+ * is no error.
+ */
+static int aim_removal(struct mootd *d, struct pending *p, const struct article *a, const char *v,
+		       size_t n, int source)
+{
+	const struct article_header *path;
+	const struct pending *target = NULL;
+	const char *origin;
+	size_t origin_len;
+	char orig[256];
+
+	memcpy(p->cancel, v, n);
+	p->cancel[n] = '\0';
+	if (store_msgid_get(d->store, p->cancel, &p->cancel_id) != 0)
+		p->cancel_id = 0;
+	if (p->cancel_id == 0 && (target = find_pending(d->ingest, p->cancel)) != NULL)
+		p->cancel_later = 1;	/* taken with this article, not committed yet */
+	if ((p->cancel_id == 0 && !p->cancel_later) || source != INGEST_PEER)
+		return 0;
+	path = article_get(a, "Path");
+	if ((p->cancel_later ? pending_origin(target, orig, sizeof(orig))
+			     : stored_origin(d, p->cancel_id, orig, sizeof(orig))) != 0 ||
+	    article_path_origin(path->value, path->value_len, &origin, &origin_len) != 0 ||
+	    strlen(orig) != origin_len || strncasecmp(orig, origin, origin_len) != 0) {
+		log_warn("ingest: removal of %s by %s ignored: not from the article's origin", p->cancel,
+			 p->msgid);
+		p->cancel[0] = '\0';
+		p->cancel_id = 0;
+		p->cancel_later = 0;
+		return MOOT_EINVAL;
+	}
+	return 0;
+}
+
+/*
  * A control article (RFC 5537 §5): only "cancel" is acted on, and only when
  * local (XCANCEL, already authorized) or, from a peer, when the cancel was
- * injected where the original was (DESIGN.md, Community management).
- * Readers do not post control articles directly: community.c turns a
- * posted cancel into XCANCEL's own, and refuses the others.
+ * injected where the original was.  Readers do not post control articles
+ * directly: community.c turns a posted cancel into XCANCEL's own, and
+ * refuses the others.
  */
 static int take_control(struct mootd *d, struct pending *p, const struct article *a, int source,
 			const char **why)
 {
 	const struct article_header *h = article_get(a, "Control");
-	const struct article_header *path;
-	const struct pending *target = NULL;
-	const char *v, *origin;
-	size_t n, origin_len;
-	char orig[256];
+	const char *v;
+	size_t n;
 	int rc;
 
 	if (h == NULL)
@@ -631,25 +668,37 @@ static int take_control(struct mootd *d, struct pending *p, const struct article
 		*why = "Invalid cancel target";
 		return MOOT_EPROTO;
 	}
-	memcpy(p->cancel, v, n);
-	p->cancel[n] = '\0';
-	if (store_msgid_get(d->store, p->cancel, &p->cancel_id) != 0)
-		p->cancel_id = 0;
-	if (p->cancel_id == 0 && (target = find_pending(d->ingest, p->cancel)) != NULL)
-		p->cancel_later = 1;	/* taken with this article, not committed yet */
-	if (p->cancel_id == 0 && !p->cancel_later)
-		return 0;	/* not here (yet): passed on only */
-	if (source != INGEST_PEER)
-		return 0;
-	path = article_get(a, "Path");
-	if ((p->cancel_later ? pending_origin(target, orig, sizeof(orig))
-			     : stored_origin(d, p->cancel_id, orig, sizeof(orig))) != 0 ||
-	    article_path_origin(path->value, path->value_len, &origin, &origin_len) != 0 ||
-	    strlen(orig) != origin_len || strncasecmp(orig, origin, origin_len) != 0) {
-		log_warn("ingest: cancel of %s ignored: not from the article's origin", p->cancel);
+	if (aim_removal(d, p, a, v, n, source) != 0) {
 		*why = "Cancel not from the article's origin";
 		return MOOT_EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * An article that supersedes another (RFC 5536 §3.2.12) is stored, and the
+ * one it names is removed as by a cancel (RFC 5537 §5.3), in one
+ * transaction.  A post's right to do so was checked by community.c (its
+ * author, a moderator, an admin).  From a peer, a Supersedes injected
+ * elsewhere than its target is ignored: the new article is kept, the old
+ * one too.
+ */
+static int take_supersedes(struct mootd *d, struct pending *p, const struct article *a, int source,
+			   const char **why)
+{
+	const struct article_header *h = article_get(a, "Supersedes");
+	const char *v;
+	size_t n;
+
+	if (h == NULL || p->control)
+		return 0;
+	if (article_single_msgid(h->value, h->value_len, &v, &n) != 0) {
+		if (source == INGEST_PEER)
+			return 0;	/* not ours to judge: relayed as it is */
+		*why = "invalid Supersedes header";
+		return MOOT_EPROTO;
+	}
+	aim_removal(d, p, a, v, n, source);
 	return 0;
 }
 
@@ -740,6 +789,8 @@ static int prepare(struct mootd *d, struct pending *p, int source, const char *p
 		rc = take_date(p, a, why);
 	if (rc == 0)
 		rc = take_control(d, p, a, source, why);
+	if (rc == 0)
+		rc = take_supersedes(d, p, a, source, why);
 	if (rc == 0)
 		rc = take_groups(p, a, source, &ng, why);
 	if (rc != 0)

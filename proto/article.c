@@ -721,6 +721,22 @@ int article_overview_value(const char *value, size_t len, struct buf *out)
  * Lines in a wire-form body (RFC 3977 §8.5 :lines): each line ends in CRLF,
  * so count the LFs; a last line without one counts too; an empty body is 0.
  */
+int article_single_msgid(const char *value, size_t len, const char **id, size_t *id_len)
+{
+	const char *v = value;
+	size_t n = len;
+
+	while (n && is_fws(*v))
+		v++, n--;
+	while (n && is_fws(v[n - 1]))
+		n--;
+	if (n > MOOT_MAX_MSGID || !article_msgid_valid(v, n))
+		return MOOT_EPROTO;
+	*id = v;
+	*id_len = n;
+	return 0;
+}
+
 int article_control_cancel(const char *value, size_t len, const char **id, size_t *id_len)
 {
 	const char *v = value;
@@ -730,17 +746,7 @@ int article_control_cancel(const char *value, size_t len, const char **id, size_
 		v++, n--;
 	if (n < 7 || strncasecmp(v, "cancel", 6) != 0 || (v[6] != ' ' && v[6] != '\t'))
 		return MOOT_ENOTFOUND;
-	v += 7;
-	n -= 7;
-	while (n && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
-	if (n > MOOT_MAX_MSGID || !article_msgid_valid(v, n))
-		return MOOT_EPROTO;
-	*id = v;
-	*id_len = n;
-	return 0;
+	return article_single_msgid(v + 7, n - 7, id, id_len);
 }
 
 void article_body_counts(const char *body, size_t len, int64_t *lines, int64_t *stuffing)

@@ -118,6 +118,13 @@ int article_from_address(const char *value, size_t len, struct buf *out);
 int article_path_origin(const char *value, size_t len, const char **host, size_t *host_len);
 
 /*
+ * The one message-id a header body (len bytes) holds, as in Supersedes (RFC
+ * 5536 §3.2.12): 0 with *id, *id_len inside value, blanks and folds around
+ * it left out; MOOT_EPROTO when it is not exactly one valid message-id.
+ */
+int article_single_msgid(const char *value, size_t len, const char **id, size_t *id_len);
+
+/*
  * The target of a cancel control message (RFC 5537 §5.3): value (len bytes)
  * is a Control header's body.  0 with *id, *id_len the message-id (inside
  * value) when it is "cancel <id>"; MOOT_ENOTFOUND when it is some other

@@ -286,6 +286,30 @@ def test_cancelled_not_taken_again():
 	eq(group_stat(srv, "moot.general"), (1, 2, 2), "marks")
 
 
+def test_supersedes_from_a_peer():
+	"""A relayed article with Supersedes is stored and removes the one it
+	names when both were injected at the same site (as a cancel, RFC 5537
+	§5.3); injected elsewhere, the new article is stored and the old one
+	stays (a forged Supersedes deletes nothing)."""
+	srv, cert, key = receiver()
+	a, b, forged, c2 = (new_msgid("sup") for _ in range(4))
+	with peer_conn(srv, cert, key) as c:
+		c.cmd("MODE STREAM", 203)
+		eq(takethis(c, a, art(a))[1], "239 %s" % a, "the original")
+		eq(takethis(c, forged, art(forged, path=PEER + "!forger.example",
+					     extra=["Supersedes: %s" % a]))[1], "239 %s" % forged,
+		   "a Supersedes from another site is taken")
+		eq(head_of(srv, a) is not None, True, "but does not remove the original")
+		eq(takethis(c, b, art(b, extra=["Supersedes: %s" % a]))[1], "239 %s" % b,
+		   "a Supersedes from the original's site")
+		eq(takethis(c, c2, art(c2, extra=["Supersedes: junk"]))[1], "239 %s" % c2,
+		   "a malformed Supersedes is relayed as it is")
+	eq(head_of(srv, a), None, "the superseded article is gone")
+	eq(head_of(srv, b)["supersedes"], a, "the new one keeps its header")
+	eq(group_stat(srv, "moot.general")[0], 3, "forged, b and c2 left")
+	check("not from the article's origin" in srv.log_text(), "the forged Supersedes is logged")
+
+
 def test_check_right_after_refused_takethis():
 	"""CHECK pipelined right behind a TAKETHIS that is refused: the refusal
 	is remembered at once, before it is written (438, not 238)."""

@@ -161,6 +161,35 @@ def test_bans():
 		ana.close()
 
 
+@harness.config(access={"post": "authenticated"}, extra_top=cc.roles_yaml(admins=["root"]))
+def test_supersede(srv):
+	"""A post with Supersedes (RFC 5536 §3.2.12, what tin's and slrn's
+	"supersede" sends) replaces the named article, in the same commit, when
+	its poster may cancel that one: the author or an admin; anyone else gets
+	441 and both stay as they were."""
+	for name in ("bob", "carl", "root"):
+		cc.add_user(srv, name, address="%s@example.org" % name)
+	with cc.login(srv, "bob") as bob, cc.login(srv, "carl") as carl, cc.login(srv, "root") as root:
+		old, _ = cc.post_as(bob, BOB, subject="First version")
+		line = carl.post(article(frm=CARL, subject="Hijack", extra=["Supersedes: %s" % old]), expect=441)
+		check("Permission denied" in line, "a stranger's supersede: %r" % line)
+		eq(cc.stat(srv, old), 223, "the original stays after a refused supersede")
+		eq(group_stat(srv, "moot.general")[0], 1, "and nothing was added")
+		bob.post(article(frm=BOB, subject="x", extra=["Supersedes: not-an-id"]), expect=441)
+		new = new_msgid("v2")
+		bob.post(article(frm=BOB, msgid=new, subject="Second version", extra=["Supersedes: %s" % old]))
+		eq(cc.stat(srv, old), 430, "the superseded article is gone")
+		eq(head_of(srv, new)["supersedes"], old, "the new one is stored with its header")
+		eq(group_stat(srv, "moot.general")[0], 1, "one article left in the group")
+		# An admin may replace anyone's; one naming an unknown article is an ordinary post.
+		third = new_msgid("v3")
+		root.post(article(frm="Root <root@example.org>", msgid=third, subject="Moderated version",
+				  extra=["Supersedes: %s" % new]))
+		eq(cc.stat(srv, new), 430, "superseded by an admin")
+		bob.post(article(frm=BOB, subject="Nothing to replace", extra=["Supersedes: <gone@example.org>"]))
+		eq(group_stat(srv, "moot.general")[0], 2, "the admin's and the last post")
+
+
 @harness.config(limits={"posts_per_hour_user": 2}, access={"post": "authenticated"},
 		extra_top=cc.roles_yaml(admins=["root"]))
 def test_rate_limit(srv):

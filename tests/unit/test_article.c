@@ -659,6 +659,19 @@ static void control_cancel_target(void)
 	CHECK_INT(cancel_of("cancel ", id), MOOT_EPROTO);
 }
 
+static void single_msgid(void)
+{
+	const char *id;
+	size_t n;
+
+	CHECK_INT(article_single_msgid(" <a@b.example>\r\n ", 17, &id, &n), 0);
+	CHECK_INT((int)n, 13);
+	CHECK_INT(strncmp(id, "<a@b.example>", n), 0);
+	CHECK_INT(article_single_msgid("<a@b> <c@d>", 11, &id, &n), MOOT_EPROTO);
+	CHECK_INT(article_single_msgid("a@b", 3, &id, &n), MOOT_EPROTO);
+	CHECK_INT(article_single_msgid("  ", 2, &id, &n), MOOT_EPROTO);
+}
+
 static void body_counts_in_one_pass(void)
 {
 	int64_t lines = -1, stuffing = -1;
@@ -677,6 +690,7 @@ void test_article(void)
 	RUN(body_stuffing_counts);
 	RUN(body_counts_in_one_pass);
 	RUN(control_cancel_target);
+	RUN(single_msgid);
 	RUN(folded_followup);
 	RUN(head_only_and_empty_body);
 	RUN(value_edges);
