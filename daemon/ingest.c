@@ -80,8 +80,8 @@ struct pending {
 	struct pending *next;		/* in the pool of finished ones (struct ingest) */
 };
 
-/* The buffers a pending keeps in the pool: all but art, which a session made. */
-#define POOLED_BUFS(p) { &(p)->art, &(p)->head, &(p)->over, &(p)->names, &(p)->path, &(p)->feeds, &(p)->poster }
+/* Every buffer a pending owns: freed with it, kept (emptied) in the pool. */
+#define PENDING_BUFS(p) { &(p)->art, &(p)->head, &(p)->over, &(p)->names, &(p)->path, &(p)->feeds, &(p)->poster }
 
 /* New marks of a group whose article was cancelled, applied after commit. */
 struct unmark {
@@ -213,15 +213,16 @@ struct ingest {
 
 static void pending_free(struct pending *p)
 {
+	size_t i;
+
 	if (p == NULL)
 		return;
-	buf_release(&p->art);
-	buf_release(&p->head);
-	buf_release(&p->over);
-	buf_release(&p->names);
-	buf_release(&p->path);
-	buf_release(&p->feeds);
-	buf_release(&p->poster);
+	{
+		struct buf *b[] = PENDING_BUFS(p);
+
+		for (i = 0; i < MOOT_ARRAY_SIZE(b); i++)
+			buf_release(b[i]);
+	}
 	free(p);
 }
 
@@ -235,7 +236,7 @@ static struct pending *pending_new(struct ingest *in)
 	in->pool = p->next;
 	in->npool--;
 	{
-		struct buf *b[] = POOLED_BUFS(p), keep[MOOT_ARRAY_SIZE(b)];
+		struct buf *b[] = PENDING_BUFS(p), keep[MOOT_ARRAY_SIZE(b)];
 		size_t i;
 
 		for (i = 0; i < MOOT_ARRAY_SIZE(b); i++)
@@ -250,7 +251,7 @@ static struct pending *pending_new(struct ingest *in)
 /* Done with p: into the pool, its buffers emptied (or freed when the pool is full). */
 static void pending_put(struct ingest *in, struct pending *p)
 {
-	struct buf *b[] = POOLED_BUFS(p);
+	struct buf *b[] = PENDING_BUFS(p);
 	size_t i;
 
 	if (in->npool >= PENDING_POOL) {

@@ -717,10 +717,6 @@ int article_overview_value(const char *value, size_t len, struct buf *out)
 	return 0;
 }
 
-/*
- * Lines in a wire-form body (RFC 3977 §8.5 :lines): each line ends in CRLF,
- * so count the LFs; a last line without one counts too; an empty body is 0.
- */
 int article_single_msgid(const char *value, size_t len, const char **id, size_t *id_len)
 {
 	const char *v = value;
@@ -749,6 +745,12 @@ int article_control_cancel(const char *value, size_t len, const char **id, size_
 	return article_single_msgid(v + 7, n - 7, id, id_len);
 }
 
+/*
+ * Lines in a wire-form body (RFC 3977 §8.5 :lines): each line ends in CRLF,
+ * so count the LFs; a last line without one counts too; an empty body is 0.
+ * The dots of dot-stuffing are counted in the same pass: one per line that
+ * starts with '.'.
+ */
 void article_body_counts(const char *body, size_t len, int64_t *lines, int64_t *stuffing)
 {
 	const char *p = body, *end = body + len, *lf;
