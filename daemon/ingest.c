@@ -200,6 +200,18 @@ struct ingest {
 #define CHECKPOINT_HOLD_FRAMES 16000
 
 /*
+ * Group commit: with a writer, at most one commit is queued or running at
+ * a time.  A turn that ends while the writer has not finished the last one
+ * leaves its articles in the open transaction (they go on being written as
+ * they arrive), and batch_committed submits them, with whatever the turns
+ * meanwhile added, as the next commit, unless GROUP_COMMIT_MAX articles are
+ * waiting already.  Their replies would have waited for that sync anyway;
+ * with one connection at window 256 a commit then carries about 100
+ * articles instead of 48, and the syncs and the commits' own pages halve.
+ */
+#define GROUP_COMMIT_MAX 1024
+
+/*
  * The checkpoint that holds commits starts only once every batch handed
  * to the writer is committed, and only with at most CHECKPOINT_TAIL_FRAMES
  * pages left to copy: past CHECKPOINT_HOLD_FRAMES, checkpoints that let
@@ -1319,6 +1331,9 @@ static void batch_committed(struct writer_job *j)
 		}
 	}
 	settle(in);
+	/* Group commit: what turns queued while this one ran (see on_idle). */
+	if (in->cur != NULL && in->committed == in->gen && !uv_is_active((uv_handle_t *)&in->idle))
+		submit(in, in->syncer == NULL);
 	if (in->checkpoint_waits && in->committed == in->gen) {
 		in->checkpoint_waits = 0;
 		syncer_checkpoint(in->syncer);
@@ -1399,6 +1414,11 @@ static void on_idle(uv_idle_t *h)
 
 	if (in->checkpointing && in->writer == NULL) {
 		uv_idle_stop(&in->idle);
+		return;
+	}
+	if (in->writer != NULL && in->committed != in->gen && in->cur != NULL &&
+	    in->cur->n < GROUP_COMMIT_MAX) {
+		uv_idle_stop(&in->idle);	/* batch_committed submits it */
 		return;
 	}
 	submit(in, in->syncer == NULL);
