@@ -1533,7 +1533,8 @@ typedef void (*handler_fn)(struct session *s, struct command *cmd);
 
 #define R 1	/* the command reads articles or groups */
 
-static const struct {
+/* Sorted by verb (strcmp): reader_dispatch searches it by halves. */
+static const struct command_entry {
 	const char *verb;
 	handler_fn fn;
 	int min, max;		/* allowed argument counts */
@@ -1573,25 +1574,36 @@ static const struct {
 };
 
 /* Run one parsed command; every path appends exactly one reply (RFC 3977 §3.2). */
+static int command_cmp(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct command_entry *)entry)->verb);
+}
+
 void reader_dispatch(struct session *s, struct command *cmd)
 {
+	const struct command_entry *c;
+#ifndef NDEBUG
+	static int sorted;
 	size_t i;
 
+	for (i = 1; !sorted && i < MOOT_ARRAY_SIZE(commands); i++)
+		assert(strcmp(commands[i - 1].verb, commands[i].verb) < 0);
+	sorted = 1;
+#endif
 	assert(s != NULL && cmd != NULL);
-	for (i = 0; i < MOOT_ARRAY_SIZE(commands); i++) {
-		if (strcmp(cmd->verb, commands[i].verb) != 0)
-			continue;
-		if ((commands[i].flags & R) && !auth_may_read(s)) {
-			/* RFC 4643 §2.1: 480 when authentication is needed first. */
-			session_reply(s, 480, "Authentication required");
-			return;
-		}
-		if (cmd->argc < commands[i].min || cmd->argc > commands[i].max) {
-			session_reply(s, 501, "Syntax error: wrong number of arguments");
-			return;
-		}
-		commands[i].fn(s, cmd);
+	c = bsearch(cmd->verb, commands, MOOT_ARRAY_SIZE(commands), sizeof(commands[0]), command_cmp);
+	if (c == NULL) {
+		session_reply(s, 500, "Unknown command");
 		return;
 	}
-	session_reply(s, 500, "Unknown command");
+	if ((c->flags & R) && !auth_may_read(s)) {
+		/* RFC 4643 §2.1: 480 when authentication is needed first. */
+		session_reply(s, 480, "Authentication required");
+		return;
+	}
+	if (cmd->argc < c->min || cmd->argc > c->max) {
+		session_reply(s, 501, "Syntax error: wrong number of arguments");
+		return;
+	}
+	c->fn(s, cmd);
 }

@@ -14,6 +14,7 @@
  * reader can parse a stored article without re-validating it.
  */
 #include <assert.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -113,6 +114,58 @@ static size_t line_end(const char *wire, size_t len, size_t pos, const char **wh
 	return (size_t)(cr - wire) + 2;
 }
 
+/* The enum article_known of the field name[0..len), compared ASCII case-insensitively, or -1. */
+static int known_of(const char *name, size_t len)
+{
+	static const char *const names[AK_COUNT] = {
+		[AK_FROM] = "From", [AK_NEWSGROUPS] = "Newsgroups", [AK_SUBJECT] = "Subject",
+		[AK_MESSAGE_ID] = "Message-ID", [AK_DATE] = "Date", [AK_REFERENCES] = "References",
+		[AK_PATH] = "Path", [AK_CONTROL] = "Control", [AK_SUPERSEDES] = "Supersedes",
+		[AK_APPROVED] = "Approved", [AK_XREF] = "Xref",
+	};
+	int k = -1;
+	size_t i;
+
+	/* The length and the first letter leave at most one candidate. */
+	switch (len) {
+	case 4:
+		switch (name[0] | 0x20) {
+		case 'f': k = AK_FROM; break;
+		case 'd': k = AK_DATE; break;
+		case 'p': k = AK_PATH; break;
+		case 'x': k = AK_XREF; break;
+		}
+		break;
+	case 7:
+		switch (name[0] | 0x20) {
+		case 's': k = AK_SUBJECT; break;
+		case 'c': k = AK_CONTROL; break;
+		}
+		break;
+	case 8:
+		k = AK_APPROVED;
+		break;
+	case 10:
+		switch (name[0] | 0x20) {
+		case 'n': k = AK_NEWSGROUPS; break;
+		case 'm': k = AK_MESSAGE_ID; break;
+		case 'r': k = AK_REFERENCES; break;
+		case 's': k = AK_SUPERSEDES; break;
+		}
+		break;
+	}
+	if (k < 0)
+		return -1;
+	/* Every byte, letters case folded: a byte equal to a letter when ORed
+	 * with 0x20 is that letter in one case or the other. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i], w = (unsigned char)names[k][i];
+		if (c != w && (w == '-' || (c | 0x20) != (w | 0x20)))
+			return -1;
+	}
+	return k;
+}
+
 /*
  * Start a new field from the line wire[pos..end) (end is after its CRLF).
  * RFC 5322 §2.2: field-name ":" value; the name is ftext only, so "Subject :"
@@ -126,6 +179,7 @@ static int start_field(struct article *a, const char *wire, size_t pos, size_t e
 	const char *p = wire + pos;
 	size_t n = end - 2 - pos;	/* content without CRLF */
 	size_t i, v;
+	int k;
 
 	assert(end >= pos + 2);
 	if (p[0] == '.') {
@@ -153,6 +207,12 @@ static int start_field(struct article *a, const char *wire, size_t pos, size_t e
 	for (v = i + 1; v < n && is_wsp(p[v]); v++)
 		;
 	h = &a->h[a->nh++];
+	if ((k = known_of(p, i)) >= 0) {
+		if (a->count[k] == 0)
+			a->first[k] = (unsigned short)a->nh;
+		if (a->count[k] < UCHAR_MAX)
+			a->count[k]++;
+	}
 	h->name = p;
 	h->name_len = i;
 	h->value = p + v;
@@ -197,6 +257,8 @@ int article_parse(const char *wire, size_t len, struct article *a, const char **
 
 	assert(wire != NULL || len == 0);
 	a->nh = 0;
+	memset(a->first, 0, sizeof(a->first));
+	memset(a->count, 0, sizeof(a->count));
 	a->head = wire;
 	a->head_len = 0;
 	a->body = len > 0 ? wire + len : wire;
@@ -229,24 +291,31 @@ int article_parse(const char *wire, size_t len, struct article *a, const char **
 	return 0;
 }
 
-/* 1 if h is named name, compared case-insensitively (RFC 5322 §1.2.2). */
-static int named(const struct article_header *h, const char *name)
+/* 1 if h is named name[0..n), compared case-insensitively (RFC 5322 §1.2.2). */
+static int named(const struct article_header *h, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-
 	/* Most names of one length differ in the first letter (Date, From,
 	 * Path): compare it, ASCII case folded, before the call. */
 	return h->name_len == n && n > 0 && (h->name[0] | 0x20) == (name[0] | 0x20) &&
 	       strncasecmp(h->name, name, n) == 0;
 }
 
+/* The first header of a known field k, or NULL. */
+static const struct article_header *known(const struct article *a, int k)
+{
+	return a->first[k] ? &a->h[a->first[k] - 1] : NULL;
+}
+
 /* The first header named name (case-insensitive), or NULL; points into a. */
 const struct article_header *article_get(const struct article *a, const char *name)
 {
-	size_t i;
+	size_t i, n = strlen(name);
+	int k = known_of(name, n);
 
+	if (k >= 0)
+		return known(a, k);
 	for (i = 0; i < a->nh; i++)
-		if (named(&a->h[i], name))
+		if (named(&a->h[i], name, n))
 			return &a->h[i];
 	return NULL;
 }
@@ -254,11 +323,11 @@ const struct article_header *article_get(const struct article *a, const char *na
 /* How many headers of a are named name (case-insensitive). */
 int article_count(const struct article *a, const char *name)
 {
-	size_t i;
+	size_t i, len = strlen(name);
 	int n = 0;
 
 	for (i = 0; i < a->nh; i++)
-		if (named(&a->h[i], name))
+		if (named(&a->h[i], name, len))
 			n++;
 	return n;
 }
@@ -483,30 +552,30 @@ static int msgid_list(const char *value, size_t len)
 
 /* The reasons a required or singular field fails, all static strings. */
 struct field_rule {
-	const char *name;
+	int known;	/* enum article_known */
 	const char *missing;
 	const char *duplicate;
 	const char *empty;
 };
 
 static const struct field_rule rule_from = {
-	"From", "missing From header", "duplicate From header", "empty From header" };
+	AK_FROM, "missing From header", "duplicate From header", "empty From header" };
 static const struct field_rule rule_newsgroups = {
-	"Newsgroups", "missing Newsgroups header", "duplicate Newsgroups header",
+	AK_NEWSGROUPS, "missing Newsgroups header", "duplicate Newsgroups header",
 	"empty Newsgroups header" };
 static const struct field_rule rule_subject = {
-	"Subject", "missing Subject header", "duplicate Subject header",
+	AK_SUBJECT, "missing Subject header", "duplicate Subject header",
 	"empty Subject header" };
 static const struct field_rule rule_msgid = {
-	"Message-ID", "missing Message-ID header", "duplicate Message-ID header",
+	AK_MESSAGE_ID, "missing Message-ID header", "duplicate Message-ID header",
 	"empty Message-ID header" };
 static const struct field_rule rule_date = {
-	"Date", "missing Date header", "duplicate Date header", "empty Date header" };
+	AK_DATE, "missing Date header", "duplicate Date header", "empty Date header" };
 static const struct field_rule rule_references = {
-	"References", "missing References header", "duplicate References header",
+	AK_REFERENCES, "missing References header", "duplicate References header",
 	"empty References header" };
 static const struct field_rule rule_path = {
-	"Path", "missing Path header", "duplicate Path header", "empty Path header" };
+	AK_PATH, "missing Path header", "duplicate Path header", "empty Path header" };
 
 /*
  * Check that the field of rule r appears at most once (any number of times
@@ -517,15 +586,8 @@ static const struct field_rule rule_path = {
 static int check_field(const struct article *a, const struct field_rule *r, int required,
 		       int many, const struct article_header **hp, const char **why)
 {
-	const struct article_header *h = NULL;
-	size_t i;
-	int n = 0;
-
-	/* The first and the count in one pass (article_get, article_count). */
-	for (i = 0; i < a->nh; i++) {
-		if (named(&a->h[i], r->name) && n++ == 0)
-			h = &a->h[i];
-	}
+	const struct article_header *h = known(a, r->known);
+	int n = a->count[r->known];
 
 	*hp = h;
 	if (n == 0) {

@@ -29,9 +29,21 @@ struct article_header {
 	size_t line_len;	/* ... and its final CRLF */
 };
 
+/*
+ * The fields article_parse indexes as it goes, so that finding one of them
+ * (article_get, the checks) costs no scan of every header: on ingest the
+ * scans were the largest part of checking an article.
+ */
+enum article_known {
+	AK_FROM, AK_NEWSGROUPS, AK_SUBJECT, AK_MESSAGE_ID, AK_DATE, AK_REFERENCES,
+	AK_PATH, AK_CONTROL, AK_SUPERSEDES, AK_APPROVED, AK_XREF, AK_COUNT
+};
+
 struct article {
 	struct article_header h[ARTICLE_MAX_HEADERS];	/* in order of appearance */
 	size_t nh;
+	unsigned short first[AK_COUNT];	/* 1 + index in h of the first such field; 0: none */
+	unsigned char count[AK_COUNT];	/* how many there are, at most 255 */
 	const char *head;	/* header block, up to and including the last header's CRLF */
 	size_t head_len;
 	const char *body;	/* after the empty line; wire form; may be empty */

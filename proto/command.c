@@ -31,22 +31,6 @@ static char ascii_upper(char c)
 	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
 }
 
-/* The index of the first non-blank at or after i in line[0..len), or len. */
-static size_t skip_blanks(const char *line, size_t i, size_t len)
-{
-	while (i < len && is_blank((unsigned char)line[i]))
-		i++;
-	return i;
-}
-
-/* The index just after the word starting at i in line[0..len). */
-static size_t word_end(const char *line, size_t i, size_t len)
-{
-	while (i < len && !is_blank((unsigned char)line[i]))
-		i++;
-	return i;
-}
-
 /* 1 if line[b..e) is the ASCII word w, ignoring case (RFC 3977 §3.1). */
 static int word_is(const char *line, size_t b, size_t e, const char *w)
 {
@@ -61,79 +45,71 @@ static int word_is(const char *line, size_t b, size_t e, const char *w)
 }
 
 /*
- * Where the verbatim last argument of line[0..len) starts, or len + 1 when
- * every argument is a word.  Only "AUTHINFO PASS" has one: RFC 4643 §3.1
- * (erratum 1787) lets a server read the password as the rest of the line,
- * so a passphrase keeps its blanks, however many words it has.  vend is the
- * index just after the verb.
- */
-static size_t verbatim_start(const char *line, size_t len, size_t vstart, size_t vend)
-{
-	size_t kb = skip_blanks(line, vend, len), ke = word_end(line, kb, len);
-
-	if (!word_is(line, vstart, vend, "AUTHINFO") || !word_is(line, kb, ke, "PASS"))
-		return len + 1;
-	return skip_blanks(line, ke, len);
-}
-
-/*
  * Parse line[0..len) into cmd; see command.h.  Leading blanks before the
  * verb are tolerated.  cmd->rest points at the first non-blank after the verb
  * (or at the empty string at line[len]); it is only meaningful as a pointer
  * since the splitting NULs cut it at the first argument.  On any error cmd
  * is zeroed and line is not modified.
+ *
+ * One pass finds the words and any control character; only "AUTHINFO PASS"
+ * has a last argument that is the rest of the line, blanks and all (RFC 4643
+ * §3.1, erratum 1787: a passphrase keeps its blanks).  Then the words are
+ * cut in place.
  */
 int command_parse(char *line, size_t len, struct command *cmd)
 {
-	size_t i, vstart, vlen, words, verbatim;
-	int blank;
+	size_t start[COMMAND_MAX_ARGS + 1], end[COMMAND_MAX_ARGS + 1];
+	size_t i = 0, nw = 0, verbatim = len, k;
+	int toobig = 0;
 
 	assert(line != NULL && cmd != NULL);
 	memset(cmd, 0, sizeof(*cmd));
 	if (len > MOOT_MAX_COMMAND - 2)
 		return MOOT_ETOOBIG;
-	/* Validate first: NULs and control characters, then count the words. */
-	for (i = 0; i < len; i++)
-		if (is_bad_control((unsigned char)line[i]))
-			return MOOT_EPROTO;
-	vstart = skip_blanks(line, 0, len);
-	if (vstart == len)
-		return MOOT_EPROTO;
-	vlen = word_end(line, vstart, len) - vstart;
-	if (vlen >= sizeof(cmd->verb))
-		return MOOT_EPROTO;
-	verbatim = verbatim_start(line, len, vstart, vstart + vlen);
-	words = verbatim < len ? 1 : 0;
-	blank = 1;
-	for (i = 0; i < len && i < verbatim; i++) {
+	while (i < len) {
 		if (is_blank((unsigned char)line[i])) {
-			blank = 1;
-		} else if (blank) {
-			blank = 0;
-			words++;
+			i++;
+			continue;
 		}
+		if (nw == 2 && word_is(line, start[0], end[0], "AUTHINFO") &&
+		    word_is(line, start[1], end[1], "PASS")) {
+			verbatim = i;
+			for (; i < len; i++)
+				if (is_bad_control((unsigned char)line[i]))
+					return MOOT_EPROTO;
+			break;
+		}
+		if (nw <= COMMAND_MAX_ARGS)
+			start[nw] = i;
+		for (; i < len && !is_blank((unsigned char)line[i]); i++)
+			if (is_bad_control((unsigned char)line[i]))
+				return MOOT_EPROTO;
+		if (nw <= COMMAND_MAX_ARGS)
+			end[nw] = i;
+		else
+			toobig = 1;	/* still look for control characters */
+		nw++;
 	}
-	if (words - 1 > COMMAND_MAX_ARGS)
+	if (nw == 0 || end[0] - start[0] >= sizeof(cmd->verb))
+		return MOOT_EPROTO;
+	if (toobig)
 		return MOOT_ETOOBIG;
 
 	/* The line is good: now write. */
 	line[len] = '\0';
-	for (i = 0; i < vlen; i++)
-		cmd->verb[i] = ascii_upper(line[vstart + i]);
-	cmd->verb[vlen] = '\0';
-	i = vstart + vlen;
-	while (i < len && is_blank((unsigned char)line[i]))
-		i++;
-	cmd->rest = line + i;
-	while (i < len) {
-		cmd->argv[cmd->argc++] = line + i;
-		if (i == verbatim)
-			break;	/* the rest of the line, blanks and all */
-		while (i < len && !is_blank((unsigned char)line[i]))
-			i++;
-		while (i < len && is_blank((unsigned char)line[i]))
-			line[i++] = '\0';
+	for (k = 0; k < end[0] - start[0]; k++)
+		cmd->verb[k] = ascii_upper(line[start[0] + k]);
+	cmd->verb[k] = '\0';
+	cmd->rest = line + (nw > 1 ? start[1] : verbatim < len ? verbatim : len);
+	/* Each argument ends at a NUL: the blanks after it become NULs. */
+	for (k = 1; k < nw; k++) {
+		size_t next = k + 1 < nw ? start[k + 1] : verbatim;
+		cmd->argv[cmd->argc++] = line + start[k];
+		for (i = end[k]; i < next; i++)
+			line[i] = '\0';
 	}
+	if (verbatim < len)
+		cmd->argv[cmd->argc++] = line + verbatim;
 	assert(cmd->argc <= COMMAND_MAX_ARGS);
 	return 0;
 }

@@ -190,7 +190,7 @@ static int find_name(const char *word, const char (*names)[4], int count)
 	int i;
 
 	for (i = 0; i < count; i++)
-		if (strcasecmp(word, names[i]) == 0)
+		if ((word[0] | 0x20) == (names[i][0] | 0x20) && strcasecmp(word, names[i]) == 0)
 			return i;
 	return -1;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../proto/moot.h"
 #include "../../proto/buf.h"
@@ -122,6 +123,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (i > 0)
 			REQUIRE(x->line >= a.h[i - 1].line + a.h[i - 1].line_len);
 		check_overview(x->value, x->value_len);
+	}
+	/* The index of known fields agrees with a scan (article_count scans). */
+	{
+		static const char *const known[] = { "From", "Newsgroups", "Subject", "Message-ID",
+			"Date", "References", "Path", "Control", "Supersedes", "Approved", "Xref" };
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			const struct article_header *k = article_get(&a, known[i]);
+			int n = article_count(&a, known[i]);
+			REQUIRE((k == NULL) == (n == 0));
+			REQUIRE(k == NULL || (k->name_len == strlen(known[i]) &&
+					      strncasecmp(k->name, known[i], k->name_len) == 0));
+			REQUIRE(k == NULL || a.first[i] - 1 == (unsigned)(k - a.h));
+			REQUIRE(a.count[i] == (n > 255 ? 255 : n));
+		}
 	}
 	why = NULL;
 	if (article_check_post(&a, &why) != 0)

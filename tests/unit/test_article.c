@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "test.h"
 #include "../../proto/moot.h"
@@ -245,6 +246,59 @@ static void get_and_count(void)
 	CHECK_STR(val("pAtH"), "a");
 	CHECK(article_get(&A, "Xref") == NULL);
 	CHECK(article_get(&A, "PathX") == &A.h[3]);
+}
+
+/* The first header named name by a plain scan, for checking the index against. */
+static const struct article_header *scan(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < A.nh; i++)
+		if (A.h[i].name_len == strlen(name) &&
+		    strncasecmp(A.h[i].name, name, A.h[i].name_len) == 0)
+			return &A.h[i];
+	return NULL;
+}
+
+/*
+ * article_get finds the fields article_parse indexes (From, Date, Path ...)
+ * through the index: it must give what a scan gives, in any case, with
+ * names of the same length and first letter that are not those fields
+ * (Dist: no; "Subjekt", "Controls"), and nothing left from an earlier parse.
+ */
+static void known_fields_index(void)
+{
+	static const char *const names[] = {
+		"From", "Newsgroups", "Subject", "Message-ID", "Date", "References", "Path",
+		"Control", "Supersedes", "Approved", "Xref", "FROM", "message-id", "xREF",
+		"Subjekt", "Supersede", "Fromm", "Dato", "Newsgroupz", "Approver", "X-Ref",
+		"Bpproved", "approved", "Message_ID", "Message-Id",
+	};
+	const char *why;
+	size_t i;
+
+	CHECK_INT(parse("Subjekt: no\r\nDATE: 1 Jan 2024 00:00 +0000\r\nfrom: a@b.example\r\n"
+			"Supersedes: <1@x>\r\nXref: h g:1\r\nNewsgroups: a.b\r\n"
+			"Approved: m@x\r\nMessage-id: <2@x>\r\nReferences: <0@x>\r\n"
+			"Control: cancel <1@x>\r\nPath: p!q\r\nSubject: yes\r\nBpproved: no\r\n"
+			"Message_ID: <3@x>\r\n"
+			"From: b@c.example\r\nDato: x\r\n\r\n", &why), 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK(article_get(&A, names[i]) == scan(names[i]));
+	}
+	CHECK_STR(val("subject"), "yes");
+	CHECK_STR(val("From"), "a@b.example");
+	CHECK(article_get(&A, "Subjekt") == &A.h[0]);
+	/* Two From fields: the check sees both. */
+	CHECK_INT(article_check_post(&A, &why), MOOT_EPROTO);
+	CHECK_STR(why, "duplicate From header");
+	/* A second parse forgets the first one's fields. */
+	CHECK_INT(parse("Subject: s\r\n\r\n", &why), 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CHECK(article_get(&A, names[i]) == scan(names[i]));
+	}
+	CHECK(article_get(&A, "From") == NULL);
+	CHECK(article_get(&A, "Subject") == &A.h[0]);
 }
 
 /* Parse a head with the common post headers plus extra, run the post check. */
@@ -697,6 +751,7 @@ void test_article(void)
 	RUN(malformed_heads);
 	RUN(header_limit);
 	RUN(get_and_count);
+	RUN(known_fields_index);
 	RUN(post_checks);
 	RUN(post_line_length);
 	RUN(transit_checks);
