@@ -1405,7 +1405,8 @@ static void on_synced(void *arg, int job, uint64_t gen, int rc)
 	kick(in, 0);
 }
 
-/* The next turn of the loop: commit what this one queued.  Without a
+/* The next turn of the loop: commit what this one queued, unless the
+ * writer's last commit is still to come (GROUP_COMMIT_MAX).  Without a
  * writer a checkpoint that holds commits lets the batch grow until it ends;
  * with one, what it has is committed (what came since waits in hold). */
 static void on_idle(uv_idle_t *h)

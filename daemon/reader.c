@@ -1573,12 +1573,12 @@ static const struct command_entry {
 	{ "XSTATS", community_xstats, 0, 2, 0 },
 };
 
-/* Run one parsed command; every path appends exactly one reply (RFC 3977 §3.2). */
 static int command_cmp(const void *key, const void *entry)
 {
 	return strcmp(key, ((const struct command_entry *)entry)->verb);
 }
 
+/* Run one parsed command; every path appends exactly one reply (RFC 3977 §3.2). */
 void reader_dispatch(struct session *s, struct command *cmd)
 {
 	const struct command_entry *c;
