@@ -98,7 +98,11 @@ def test_failures_slow_down():
 		# difference (3 s nominal) shows whatever the hash did.
 		for t, d in zip(times, (1, 2, 4)):
 			check(t >= d * 0.95, "failure answered after %.2fs, want >= %ds: %r" % (t, d, times))
-		check(times[2] - times[0] >= 1.0, "later failures take longer: %r" % (times,))
+		# Under valgrind (MOOTD_WRAPPER) the hash takes about 20 s and varies
+		# by more than 3 s from one login to the next: only the stated delays
+		# below can be judged there.
+		if not harness.WRAPPER:
+			check(times[2] - times[0] >= 1.0, "later failures take longer: %r" % (times,))
 		log = srv.log_text()
 		stated = [l.rsplit("next answer in ", 1)[1].rstrip(")") for l in log.splitlines()
 			  if "login failed" in l]
