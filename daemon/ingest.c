@@ -419,7 +419,7 @@ static int replaced(const struct article_header *h, int source)
 	size_t i, n = source == INGEST_PEER ? 2 : MOOT_ARRAY_SIZE(names);
 
 	for (i = 0; i < n; i++)
-		if (h->name_len == strlen(names[i]) && strncasecmp(h->name, names[i], h->name_len) == 0)
+		if (article_header_named(h, names[i]))
 			return 1;
 	return 0;
 }
@@ -1268,8 +1268,9 @@ static void refresh(struct mootd *d, struct group *g)
 
 /*
  * Ask the storage thread for a checkpoint once the WAL has grown (see
- * CHECKPOINT_FRAMES and CHECKPOINT_TAIL_FRAMES); force: checkpoint whatever
- * is new, with commits held, so that the WAL starts over (ingest is idle).
+ * CHECKPOINT_FRAMES and CHECKPOINT_TAIL_FRAMES), or hold commits while one
+ * runs past CHECKPOINT_HARD_FRAMES; force: checkpoint whatever is new, with
+ * commits held, so that the WAL starts over (ingest is idle).
  */
 static void kick(struct ingest *in, int force)
 {

@@ -300,6 +300,11 @@ static int named(const struct article_header *h, const char *name, size_t n)
 	       strncasecmp(h->name, name, n) == 0;
 }
 
+int article_header_named(const struct article_header *h, const char *name)
+{
+	return named(h, name, strlen(name));
+}
+
 /* The first header of a known field k, or NULL. */
 static const struct article_header *known(const struct article *a, int k)
 {

@@ -62,6 +62,9 @@ int article_parse(const char *wire, size_t len, struct article *a, const char **
 /* The first header named name (case-insensitive), or NULL. */
 const struct article_header *article_get(const struct article *a, const char *name);
 
+/* 1 if h is named name, compared ASCII case-insensitively (RFC 5322 §1.2.2). */
+int article_header_named(const struct article_header *h, const char *name);
+
 /* How many headers are named name. */
 int article_count(const struct article *a, const char *name);
 
