@@ -1128,6 +1128,17 @@ int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t
 	return walvfs_counts(wal_file(st), asked, made, synced);
 }
 
+/* Writes store_checkpoint's connection was asked for and made on the
+ * database file (see walvfs.c); 0 or MOOT_ENOTFOUND. */
+int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(st->ckpt, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK)
+		return MOOT_ENOTFOUND;
+	return walvfs_counts(f, asked, made, NULL);
+}
+
 /* Frames in the WAL after the connection's last commit (or store_wal_note). */
 int store_wal_frames(const struct store *st)
 {

@@ -24,6 +24,20 @@
  * data reaches the kernel at the same points as before, and the WAL is
  * synced exactly as before (by SQLite, or by store_sync).
  *
+ * The database file is written only by checkpoints (in WAL mode), one page
+ * per write, in page order: most of those pages were appended one after the
+ * other, so contiguous writes are kept in a buffer too, of DB_BUF_MAX, and
+ * go to the file in one write (the default VFS's, which takes less than
+ * 128 KiB at a time).  Copying 4,000 pages, the checkpoint thread spent a
+ * third less CPU.  The buffer is written before any other call on the file,
+ * before a write that does not follow it or would overfill it, and at
+ * SQLITE_FCNTL_CKPT_DONE, which SQLite sends after the last page is copied
+ * and before it records in shared memory that the pages are in the database
+ * file, from where other connections then read them.  A failure there cannot
+ * be returned (SQLite ignores that call's result), and going on would let
+ * readers see stale pages; the WAL still holds every one of them, so the
+ * process stops instead (abort) and the next start finds them there.
+ *
  * Deferred syncs (walvfs_defer_sync): while the store commits a batch whose
  * sync another thread makes (store_begin_nosync), the WAL file skips the
  * sync SQLite asks for at commit, as synchronous=NORMAL would, without
@@ -35,6 +49,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +62,7 @@
 #define FRAME_HEADER 24			/* bytes of a WAL frame header */
 #define BUF_MAX (1 << 20)		/* largest buffered run of writes */
 #define BUF_FIRST (64 << 10)		/* first allocation of a buffer */
+#define DB_BUF_MAX (64 << 10)		/* largest buffered run of database writes */
 
 struct vfile {
 	sqlite3_file base;		/* pMethods: wal_methods, db_methods or NULL */
@@ -54,7 +70,7 @@ struct vfile {
 	struct vfile *wal;		/* database file: its WAL file while open */
 	struct vfile *db;		/* WAL file: its database file */
 	int fd;				/* WAL file: our descriptor for the buffered writes, or -1 */
-	unsigned char *buf;		/* WAL file: writes not made yet */
+	unsigned char *buf;		/* writes not made yet (a WAL or a main database file) */
 	size_t len, cap;		/* bytes in buf, bytes allocated */
 	sqlite3_int64 off;		/* file offset of buf[0] */
 	sqlite3_int64 commit_at;	/* offset of the page of a buffered commit frame, or -1 */
@@ -62,6 +78,7 @@ struct vfile {
 	int defer;			/* WAL file: skip syncs (walvfs_defer_sync) */
 	int header_written;		/* WAL file: the header was written since the last sync */
 	uint64_t asked, made;		/* writes asked for, writes made (walvfs_counts) */
+	int is_db;			/* a main database file: buffers a checkpoint's writes */
 	uint64_t synced;		/* syncs made (walvfs_counts) */
 };
 
@@ -248,69 +265,148 @@ static int wal_close(sqlite3_file *file)
 	return rc != SQLITE_OK ? rc : rc2;
 }
 
-/* ---- both kinds: straight through ---- */
+/* ---- the database file: a checkpoint's writes ---- */
+
+/* Write the database file's buffer through the default VFS; SQLite's
+ * result code.  The buffer is empty afterwards either way. */
+static int db_flush(struct vfile *f)
+{
+	int rc;
+
+	if (f->len == 0)
+		return SQLITE_OK;
+	f->made++;
+	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
+	f->len = 0;
+	return rc;
+}
+
+/* Flush a database file's buffer before another call on it; the WAL
+ * file's methods settle their own. */
+static int db_settle(struct vfile *f)
+{
+	return f->is_db ? db_flush(f) : SQLITE_OK;
+}
+
+static int db_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
+{
+	struct vfile *f = (struct vfile *)file;
+	int rc;
+
+	if (!f->is_db)
+		return f->real->pMethods->xWrite(f->real, data, amt, off);
+	f->asked++;
+	if (f->len > 0 && (off != f->off + (sqlite3_int64)f->len || f->len + (size_t)amt > DB_BUF_MAX)) {
+		rc = db_flush(f);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	if ((size_t)amt > DB_BUF_MAX / 2 || reserve(f, (size_t)amt) != 0) {
+		/* A page as big as half the buffer, or no memory: as it comes. */
+		f->made++;
+		return f->real->pMethods->xWrite(f->real, data, amt, off);
+	}
+	if (f->len == 0)
+		f->off = off;
+	memcpy(f->buf + f->len, data, (size_t)amt);
+	f->len += (size_t)amt;
+	return SQLITE_OK;
+}
+
+/* The last page of a checkpoint is copied: the pages go to the file before
+ * SQLite records them as there (see the top of this file). */
+static void db_checkpoint_done(struct vfile *f)
+{
+	int rc = db_flush(f);
+
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "walvfs: checkpoint: writing the database file failed (SQLite error %d):"
+			" stopping, the WAL keeps the pages\n", rc);
+		abort();
+	}
+}
+
+/* ---- both kinds: straight through, after the database file's buffer ---- */
 
 static int pass_close(sqlite3_file *file)
 {
 	struct vfile *f = (struct vfile *)file;
+	int rc = db_settle(f), rc2;
 
 	if (f->wal != NULL)
 		f->wal->db = NULL;
-	return f->real->pMethods->xClose(f->real);
+	free(f->buf);
+	f->buf = NULL;
+	f->cap = 0;
+	rc2 = f->real->pMethods->xClose(f->real);
+	return rc != SQLITE_OK ? rc : rc2;
 }
 
 static int pass_read(sqlite3_file *file, void *data, int amt, sqlite3_int64 off)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xRead(f->real, data, amt, off);
-}
+	int rc = db_settle(f);
 
-static int pass_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
-{
-	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xWrite(f->real, data, amt, off);
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, data, amt, off);
 }
 
 static int pass_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xTruncate(f->real, size);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
 }
 
 static int pass_sync(sqlite3_file *file, int flags)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xSync(f->real, flags);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
 }
 
 static int pass_size(sqlite3_file *file, sqlite3_int64 *size)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xFileSize(f->real, size);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real, size);
 }
 
 static int pass_control(sqlite3_file *file, int op, void *arg)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xFileControl(f->real, op, arg);
+	int rc;
+
+	if (op == SQLITE_FCNTL_CKPT_DONE && f->is_db)
+		db_checkpoint_done(f);
+	rc = db_settle(f);
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
 static int pass_lock(sqlite3_file *file, int level)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xLock(f->real, level);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xLock(f->real, level);
 }
 
 static int pass_unlock(sqlite3_file *file, int level)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xUnlock(f->real, level);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xUnlock(f->real, level);
 }
 
 static int pass_reserved(sqlite3_file *file, int *out)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xCheckReservedLock(f->real, out);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xCheckReservedLock(f->real, out);
 }
 
 static int pass_sector(sqlite3_file *file)
@@ -334,7 +430,9 @@ static int pass_shm_map(sqlite3_file *file, int region, int size, int extend, vo
 static int pass_shm_lock(sqlite3_file *file, int offset, int n, int flags)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
 
 /* SQLite calls the barrier of the database file between the two copies of
@@ -348,6 +446,8 @@ static void db_shm_barrier(sqlite3_file *file)
 		if (rc != SQLITE_OK && f->wal->err == SQLITE_OK)
 			f->wal->err = rc;
 	}
+	if (f->is_db && f->len > 0)
+		db_checkpoint_done(f);	/* a failure cannot be returned here either */
 	f->real->pMethods->xShmBarrier(f->real);
 }
 
@@ -366,7 +466,9 @@ static int pass_shm_unmap(sqlite3_file *file, int del)
 static int pass_fetch(sqlite3_file *file, sqlite3_int64 off, int amt, void **out)
 {
 	struct vfile *f = (struct vfile *)file;
-	return f->real->pMethods->xFetch(f->real, off, amt, out);
+	int rc = db_settle(f);
+
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xFetch(f->real, off, amt, out);
 }
 
 static int pass_unfetch(sqlite3_file *file, sqlite3_int64 off, void *p)
@@ -382,7 +484,7 @@ static const sqlite3_io_methods wal_methods = {
 };
 
 static const sqlite3_io_methods db_methods = {
-	3, pass_close, pass_read, pass_write, pass_truncate, pass_sync, pass_size,
+	3, pass_close, pass_read, db_write, pass_truncate, pass_sync, pass_size,
 	pass_lock, pass_unlock, pass_reserved, pass_control, pass_sector, pass_device,
 	pass_shm_map, pass_shm_lock, db_shm_barrier, pass_shm_unmap, pass_fetch, pass_unfetch,
 };
@@ -418,6 +520,7 @@ static int vfs_open(sqlite3_vfs *v, const char *name, sqlite3_file *file, int fl
 			f->db = NULL;
 	} else {
 		f->base.pMethods = &db_methods;
+		f->is_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;	/* not temporary files or journals */
 	}
 	return rc;
 }
@@ -556,6 +659,8 @@ int walvfs_counts(struct sqlite3_file *file, uint64_t *asked, uint64_t *made, ui
 {
 	struct vfile *f = wal_of(file);
 
+	if (f == NULL && file != NULL && file->pMethods == &db_methods)
+		f = (struct vfile *)file;
 	if (f == NULL)
 		return MOOT_ENOTFOUND;
 	*asked = f->asked;

@@ -17,7 +17,9 @@ int walvfs_register(void);
 /* Counters of a WAL file opened through the VFS (f: its sqlite3_file, as
  * SQLITE_FCNTL_JOURNAL_POINTER gives it): writes SQLite asked for, writes
  * made to the file and, unless synced is NULL, syncs made at SQLite's asking.
- * 0, or MOOT_ENOTFOUND when f is not such a WAL file.
+ * Of a database file (SQLITE_FCNTL_FILE_POINTER), the checkpoints' writes
+ * asked for and made, and no syncs counted.
+ * 0, or MOOT_ENOTFOUND when f is neither.
  * Read from the thread that uses the connection. */
 struct sqlite3_file;
 int walvfs_counts(struct sqlite3_file *f, uint64_t *asked, uint64_t *made, uint64_t *synced);

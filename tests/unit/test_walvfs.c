@@ -2,8 +2,9 @@
  * test_walvfs.c: the VFS that writes a commit's WAL frames at once, through
  * the store that uses it: one write per commit, frames visible to a second
  * connection as soon as the commit returns, commits (synced, then the
- * process gone without closing anything) found again on open, and a
- * transaction bigger than the buffer.
+ * process gone without closing anything) found again on open, a
+ * transaction bigger than the buffer, and a checkpoint's pages written to
+ * the database file in runs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -242,6 +243,58 @@ out:
 	fix_close(&f);
 }
 
+/*
+ * A checkpoint writes the pages it copies to the database file in runs of
+ * contiguous pages, not one write each; the copied pages are there for
+ * every connection once it returns, also after the WAL starts over (new
+ * commits overwrite the frames they were read from), and after a reopen.
+ */
+static void walvfs_checkpoint_writes(void)
+{
+	struct fix f;
+	struct store *other = NULL;
+	char err[256];
+	uint64_t asked0, made0, asked, made;
+	int n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_open(f.path, &other, err, sizeof(err)), 0);
+	if (other == NULL)
+		goto out;
+	CHECK_INT(store_db_writes(f.st, &asked0, &made0), 0);
+	for (n = 0; n < 10; n++)
+		CHECK_INT(add_batch(f.st, n * 40, 40, 1500), 0);
+	CHECK_INT(store_sync(f.st), 0);
+	CHECK_INT(store_checkpoint(f.st), 0);
+	CHECK_INT(store_db_writes(f.st, &asked, &made), 0);
+	CHECK(asked - asked0 >= 200);	/* 400 articles of 1.5 KB: 200 pages and more */
+	CHECK(made - made0 > 0);
+	CHECK(made - made0 <= (asked - asked0) / 8);
+	/* The WAL starts over: the old articles come from the database file. */
+	CHECK_INT(add_batch(f.st, 400, 40, 1500), 0);
+	CHECK_INT(add_batch(f.st, 440, 40, 1500), 0);
+	for (n = 0; n < 480; n += 37) {
+		char msgid[32];
+		snprintf(msgid, sizeof(msgid), "<%d@big>", n);
+		CHECK_INT(store_msgid_seen(other, msgid), 1);
+		CHECK_INT(store_msgid_seen(f.st, msgid), 1);
+	}
+	CHECK_INT(store_msgid_seen(other, "<479@big>"), 1);
+	CHECK_INT(store_msgid_seen(other, "<480@big>"), 0);
+	store_close(other);
+	other = NULL;
+	store_close(f.st);
+	f.st = NULL;
+	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
+	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
+	if (f.st != NULL)
+		CHECK_INT(store_msgid_seen(f.st, "<399@big>"), 1);
+out:
+	store_close(other);
+	fix_close(&f);
+}
+
 void test_walvfs(void)
 {
 	RUN(walvfs_one_write);
@@ -249,4 +302,5 @@ void test_walvfs(void)
 	RUN(walvfs_exit);
 	RUN(walvfs_big);
 	RUN(walvfs_deferred_sync);
+	RUN(walvfs_checkpoint_writes);
 }
