@@ -3,13 +3,17 @@
  * the store that uses it: one write per commit, frames visible to a second
  * connection as soon as the commit returns, commits (synced, then the
  * process gone without closing anything) found again on open, a
- * transaction bigger than the buffer, and a checkpoint's pages written to
- * the database file in runs.
+ * transaction bigger than the buffer, a checkpoint's pages written to the
+ * database file in runs, and a process that stops when the last of those
+ * writes fails.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +64,17 @@ static int add_batch(struct store *st, int first, int n, size_t size)
 	return rc;
 }
 
+/* fix_open, and a second connection to the same database in *other; 0 or -1. */
+static int fix_open_two(struct fix *f, struct store **other)
+{
+	char err[256];
+
+	if (fix_open(f) < 0)
+		return -1;
+	CHECK_INT(store_open(f->path, other, err, sizeof(err)), 0);
+	return *other != NULL ? 0 : -1;
+}
+
 /* A commit of many pages reaches the WAL file in one write, synced or not. */
 static void walvfs_one_write(void)
 {
@@ -93,13 +108,9 @@ static void walvfs_visible(void)
 {
 	struct fix f;
 	struct store *other = NULL;
-	char err[256];
 	int n;
 
-	if (fix_open(&f) < 0)
-		goto out;
-	CHECK_INT(store_open(f.path, &other, err, sizeof(err)), 0);
-	if (other == NULL)
+	if (fix_open_two(&f, &other) < 0)
 		goto out;
 	for (n = 0; n < 5; n++) {
 		char msgid[32];
@@ -257,10 +268,7 @@ static void walvfs_checkpoint_writes(void)
 	uint64_t asked0, made0, asked, made;
 	int n;
 
-	if (fix_open(&f) < 0)
-		goto out;
-	CHECK_INT(store_open(f.path, &other, err, sizeof(err)), 0);
-	if (other == NULL)
+	if (fix_open_two(&f, &other) < 0)
 		goto out;
 	CHECK_INT(store_db_writes(f.st, &asked0, &made0), 0);
 	for (n = 0; n < 10; n++)
@@ -295,6 +303,64 @@ out:
 	fix_close(&f);
 }
 
+/*
+ * A write that fails at the end of a checkpoint, after the last page is
+ * copied, where SQLite ignores the error, stops the process (walvfs.c); the
+ * articles are all there at the next open, from the WAL.  The child's file
+ * size limit makes every write that would grow the database file fail.
+ */
+static void walvfs_checkpoint_write_fails(void)
+{
+	struct fix f;
+	char err[256];
+	pid_t pid;
+	int status = 0, n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(add_batch(f.st, 0, 20, 1500), 0);
+	CHECK_INT(store_sync(f.st), 0);
+	CHECK_INT(store_checkpoint(f.st), 0);
+	store_close(f.st);
+	f.st = NULL;
+	fprintf(stderr, "(an expected walvfs error follows)\n");
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit none = { 0, 0 }, size;
+		struct store *st = NULL;
+		struct stat sb;
+
+		setrlimit(RLIMIT_CORE, &none);
+		signal(SIGXFSZ, SIG_IGN);	/* a write past the limit fails with EFBIG */
+		if (store_open(f.path, &st, err, sizeof(err)) != 0 || add_batch(st, 20, 4, 1500) != 0 ||
+		    store_sync(st) != 0 || stat(f.path, &sb) != 0)
+			_exit(2);
+		size.rlim_cur = size.rlim_max = (rlim_t)sb.st_size;
+		if (setrlimit(RLIMIT_FSIZE, &size) != 0)
+			_exit(3);
+		store_checkpoint(st);	/* the new pages grow the file: the last write fails */
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	if (pid > 0)
+		CHECK_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
+	if (f.st == NULL)
+		goto out;
+	for (n = 0; n < 24; n++) {
+		char msgid[32];
+		snprintf(msgid, sizeof(msgid), "<%d@big>", n);
+		CHECK_INT(store_msgid_seen(f.st, msgid), 1);
+	}
+	CHECK_INT(store_checkpoint(f.st), 0);
+	store_close(f.st);
+	f.st = NULL;
+	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
+out:
+	fix_close(&f);
+}
+
 void test_walvfs(void)
 {
 	RUN(walvfs_one_write);
@@ -303,4 +369,5 @@ void test_walvfs(void)
 	RUN(walvfs_big);
 	RUN(walvfs_deferred_sync);
 	RUN(walvfs_checkpoint_writes);
+	RUN(walvfs_checkpoint_write_fails);
 }
