@@ -1029,6 +1029,16 @@ static sqlite3_file *wal_file(struct store *st)
 	return f;
 }
 
+/* The database file of store_checkpoint's connection, or NULL. */
+static sqlite3_file *ckpt_db_file(struct store *st)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(st->ckpt, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK)
+		return NULL;
+	return f;
+}
+
 /* End the deferral of store_begin_nosync: the WAL syncs at commit again. */
 static void sync_full(struct store *st)
 {
@@ -1104,7 +1114,7 @@ int store_sync(struct store *st)
  */
 int store_checkpoint(struct store *st)
 {
-	sqlite3_file *f = NULL;
+	sqlite3_file *f;
 	int log = 0, copied = 0;
 	int rc = sqlite3_wal_checkpoint_v2(st->ckpt, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
 
@@ -1112,9 +1122,8 @@ int store_checkpoint(struct store *st)
 		fprintf(stderr, "store: checkpoint: %s\n", sqlite3_errmsg(st->ckpt));
 		return MOOT_ESTORE;
 	}
-	if (rc == SQLITE_OK && copied > 0 &&
-	    sqlite3_file_control(st->ckpt, "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK &&
-	    f != NULL && f->pMethods != NULL && f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+	if (rc == SQLITE_OK && copied > 0 && (f = ckpt_db_file(st)) != NULL && f->pMethods != NULL &&
+	    f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
 		fprintf(stderr, "store: checkpoint: sync of the database file failed\n");
 		return MOOT_ESTORE;
 	}
@@ -1132,11 +1141,7 @@ int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t
  * database file (see walvfs.c); 0 or MOOT_ENOTFOUND. */
 int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made)
 {
-	sqlite3_file *f = NULL;
-
-	if (sqlite3_file_control(st->ckpt, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK)
-		return MOOT_ENOTFOUND;
-	return walvfs_counts(f, asked, made, NULL);
+	return walvfs_counts(ckpt_db_file(st), asked, made, NULL);
 }
 
 /* Frames in the WAL after the connection's last commit (or store_wal_note). */
