@@ -19,7 +19,7 @@ bench-compare: bench
 
 # The community health figures on 1,000,000 articles (issue: under 100 ms).
 .PHONY: bench-stats
-$(BUILD)/stats-bench: bench/stats-bench.c $(BUILD)/daemon/store.o $(BUILD)/daemon/walvfs.o
+$(BUILD)/stats-bench: bench/stats-bench.c $(BUILD)/daemon/store.o $(BUILD)/daemon/pagecache.o $(BUILD)/daemon/walvfs.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench-stats: $(BUILD)/stats-bench

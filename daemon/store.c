@@ -43,6 +43,7 @@
 #include "../proto/buf.h"
 #include "../proto/moot.h"
 #include "store.h"
+#include "pagecache.h"
 #include "walvfs.h"
 
 /*
@@ -879,6 +880,9 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	st->wal_fd = -1;
 	st->arrival_hour = INT64_MIN;
+	/* Before SQLite initializes (the VFS lookup does): pagecache.c.  Refused
+	 * only if something initialized SQLite first; its own cache then serves. */
+	(void)pagecache_install();
 	/* Both connections write the WAL through walvfs.c: a commit's frames in one write. */
 	if (walvfs_register() != 0) {
 		snprintf(err, errlen, "cannot register the SQLite VFS '%s'", WALVFS_NAME);

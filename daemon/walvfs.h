@@ -1,7 +1,8 @@
 /*
  * walvfs.h: a SQLite VFS over the default one that writes each commit's WAL
  * frames with one system call instead of two per frame (see walvfs.c).
- * Part of the storage layer: only store.c and walvfs.c include sqlite3.h.
+ * Part of the storage layer: only store.c, walvfs.c and pagecache.c include
+ * sqlite3.h.
  */
 #ifndef MOOT_WALVFS_H
 #define MOOT_WALVFS_H
