@@ -1142,10 +1142,10 @@ int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t
 }
 
 /* Writes store_checkpoint's connection was asked for and made on the
- * database file (see walvfs.c); 0 or MOOT_ENOTFOUND. */
-int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made)
+ * database file, and writebacks it started (see walvfs.c); 0 or MOOT_ENOTFOUND. */
+int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *started)
 {
-	return walvfs_counts(ckpt_db_file(st), asked, made, NULL);
+	return walvfs_counts(ckpt_db_file(st), asked, made, started);
 }
 
 /* Frames in the WAL after the connection's last commit (or store_wal_note). */

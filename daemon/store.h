@@ -69,9 +69,10 @@ void store_wal_note(struct store *st, int frames);
  * puts a commit's frames in one), and unless synced is NULL the syncs of
  * its WAL SQLite made (none at a store_commit_nosync); 0 or MOOT_ENOTFOUND. */
 int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *synced);
-/* Writes store_checkpoint's connection asked for on the database file and
- * writes it made (walvfs.c joins contiguous pages); 0 or MOOT_ENOTFOUND. */
-int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made);
+/* Writes store_checkpoint's connection asked for on the database file,
+ * writes it made (walvfs.c joins contiguous pages) and, unless started is
+ * NULL, writes whose writeback it started at once; 0 or MOOT_ENOTFOUND. */
+int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *started);
 
 /* ---- groups ---- */
 

@@ -38,6 +38,15 @@
  * readers see stale pages; the WAL still holds every one of them, so the
  * process stops instead (abort) and the next start finds them there.
  *
+ * Each run of database pages written is also handed to the disk at once
+ * (sync_file_range, SYNC_FILE_RANGE_WRITE: writeback starts, nothing waits
+ * for it), through a read-only descriptor of our own.  Left to the end, a
+ * checkpoint's 16 MB went out in one burst at its closing fdatasync
+ * (store_checkpoint), and a WAL sync issued meanwhile waited behind it:
+ * 1.3 ms on average and up to 9 ms during a checkpoint, against 0.35 ms
+ * otherwise, while every reply of the batch waited for that sync.  Durability
+ * is unchanged: the checkpoint's own sync is still what counts.
+ *
  * Deferred syncs (walvfs_defer_sync): while the store commits a batch whose
  * sync another thread makes (store_begin_nosync), the WAL file skips the
  * sync SQLite asks for at commit, as synchronous=NORMAL would, without
@@ -69,7 +78,8 @@ struct vfile {
 	sqlite3_file *real;		/* the default VFS's file, placed after this struct */
 	struct vfile *wal;		/* database file: its WAL file while open */
 	struct vfile *db;		/* WAL file: its database file */
-	int fd;				/* WAL file: our descriptor for the buffered writes, or -1 */
+	int fd;				/* WAL file: our descriptor for the buffered writes; main
+					 * database file: one for starting writeback; or -1 */
 	unsigned char *buf;		/* writes not made yet (a WAL or a main database file) */
 	size_t len, cap;		/* bytes in buf, bytes allocated */
 	sqlite3_int64 off;		/* file offset of buf[0] */
@@ -79,7 +89,7 @@ struct vfile {
 	int header_written;		/* WAL file: the header was written since the last sync */
 	uint64_t asked, made;		/* writes asked for, writes made (walvfs_counts) */
 	int is_db;			/* a main database file: buffers a checkpoint's writes */
-	uint64_t synced;		/* syncs made (walvfs_counts) */
+	uint64_t synced;		/* WAL: syncs made; database: writebacks started (walvfs_counts) */
 };
 
 /* Alignment of the real file after struct vfile. */
@@ -267,6 +277,15 @@ static int wal_close(sqlite3_file *file)
 
 /* ---- the database file: a checkpoint's writes ---- */
 
+/* Have the kernel start writing len bytes at off of the database file to
+ * the disk, without waiting (see the top of this file).  Advisory: the
+ * checkpoint's sync makes them durable, so a failure changes nothing. */
+static void start_writeback(struct vfile *f, sqlite3_int64 off, size_t len)
+{
+	if (f->fd >= 0 && sync_file_range(f->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE) == 0)
+		f->synced++;
+}
+
 /* Write the database file's buffer through the default VFS; SQLite's
  * result code.  The buffer is empty afterwards either way. */
 static int db_flush(struct vfile *f)
@@ -277,6 +296,8 @@ static int db_flush(struct vfile *f)
 		return SQLITE_OK;
 	f->made++;
 	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
+	if (rc == SQLITE_OK)
+		start_writeback(f, f->off, f->len);
 	f->len = 0;
 	return rc;
 }
@@ -304,7 +325,10 @@ static int db_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64
 	if ((size_t)amt > DB_BUF_MAX / 2 || reserve(f, (size_t)amt) != 0) {
 		/* A page as big as half the buffer, or no memory: as it comes. */
 		f->made++;
-		return f->real->pMethods->xWrite(f->real, data, amt, off);
+		rc = f->real->pMethods->xWrite(f->real, data, amt, off);
+		if (rc == SQLITE_OK)
+			start_writeback(f, off, (size_t)amt);
+		return rc;
 	}
 	if (f->len == 0)
 		f->off = off;
@@ -338,6 +362,9 @@ static int pass_close(sqlite3_file *file)
 	free(f->buf);
 	f->buf = NULL;
 	f->cap = 0;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
 	rc2 = f->real->pMethods->xClose(f->real);
 	return rc != SQLITE_OK ? rc : rc2;
 }
@@ -521,6 +548,9 @@ static int vfs_open(sqlite3_vfs *v, const char *name, sqlite3_file *file, int fl
 	} else {
 		f->base.pMethods = &db_methods;
 		f->is_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;	/* not temporary files or journals */
+		/* Only to start writeback (start_writeback): reading is enough. */
+		if (f->is_db && rc == SQLITE_OK && (flags & SQLITE_OPEN_READWRITE) && name != NULL)
+			f->fd = open(name, O_RDONLY | O_CLOEXEC);
 	}
 	return rc;
 }

@@ -19,7 +19,8 @@ int walvfs_register(void);
  * SQLITE_FCNTL_JOURNAL_POINTER gives it): writes SQLite asked for, writes
  * made to the file and, unless synced is NULL, syncs made at SQLite's asking.
  * Of a database file (SQLITE_FCNTL_FILE_POINTER), the checkpoints' writes
- * asked for and made, and no syncs counted.
+ * asked for and made, and in synced the writes whose writeback was started
+ * at once.
  * 0, or MOOT_ENOTFOUND when f is neither.
  * Read from the thread that uses the connection. */
 struct sqlite3_file;
