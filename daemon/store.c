@@ -381,7 +381,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MSGID_SEEN] =
 		"SELECT EXISTS(SELECT 1 FROM articles WHERE msgid = ?1)"
 		" OR EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
-	[ST_HISTORY_SEEN] = "SELECT EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
+	/* A row or none: fewer steps than EXISTS, on every ingested article. */
+	[ST_HISTORY_SEEN] = "SELECT 1 FROM history WHERE msgid = ?1",
 	/* from_, subject, date, refs and xref stay NULL: the overview line has them. */
 	[ST_ARTICLE_ADD] =
 		"INSERT INTO articles(msgid, arrived, posted, bytes, lines, head, body, poster, root,"
@@ -1289,7 +1290,12 @@ int store_msgid_seen(struct store *st, const char *msgid)
 /* 1 if msgid is in history, 0 if not, MOOT_ESTORE. */
 int store_history_seen(struct store *st, const char *msgid)
 {
-	return exists(st, ST_HISTORY_SEEN, "history seen", msgid);
+	int64_t one;
+	int ret;
+
+	sqlite3_bind_text(st->stmt[ST_HISTORY_SEEN], 1, msgid, -1, SQLITE_STATIC);
+	ret = one_int(st, ST_HISTORY_SEEN, "history seen", &one);
+	return ret == MOOT_ENOTFOUND ? 0 : ret < 0 ? ret : 1;
 }
 
 /*
