@@ -41,8 +41,9 @@
  * Each run of database pages written is also handed to the disk at once
  * (sync_file_range, SYNC_FILE_RANGE_WRITE: writeback starts, nothing waits
  * for it), through a read-only descriptor of our own.  Left to the end, a
- * checkpoint's 16 MB went out in one burst at its closing fdatasync
- * (store_checkpoint), and a WAL sync issued meanwhile waited behind it:
+ * checkpoint's pages (16 MB of them then) went out in one burst at its
+ * closing fdatasync (store_checkpoint), and a WAL sync issued meanwhile
+ * waited behind it:
  * 1.3 ms on average and up to 9 ms during a checkpoint, against 0.35 ms
  * otherwise, while every reply of the batch waited for that sync.  Durability
  * is unchanged: the checkpoint's own sync is still what counts.
