@@ -43,10 +43,10 @@
  * for it), through a read-only descriptor of our own.  Left to the end, a
  * checkpoint's pages (16 MB of them then) went out in one burst at its
  * closing fdatasync (store_checkpoint), and a WAL sync issued meanwhile
- * waited behind it:
- * 1.3 ms on average and up to 9 ms during a checkpoint, against 0.35 ms
- * otherwise, while every reply of the batch waited for that sync.  Durability
- * is unchanged: the checkpoint's own sync is still what counts.
+ * waited behind it: 1.3 ms on average and up to 9 ms during a checkpoint,
+ * against 0.35 ms otherwise, while every reply of the batch waited for that
+ * sync.  Durability is unchanged: the checkpoint's own sync is still what
+ * counts.
  *
  * Deferred syncs (walvfs_defer_sync): while the store commits a batch whose
  * sync another thread makes (store_begin_nosync), the WAL file skips the
@@ -259,13 +259,13 @@ static int wal_control(sqlite3_file *file, int op, void *arg)
 	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
-static int wal_close(sqlite3_file *file)
+/* The end of either kind of file, its buffer written (rc, the result of
+ * that): the buffer, our descriptor, then the real file; rc, or the real
+ * close's result. */
+static int release(struct vfile *f, int rc)
 {
-	struct vfile *f = (struct vfile *)file;
-	int rc = settle(f), rc2;
+	int rc2;
 
-	if (f->db != NULL && f->db->wal == f)
-		f->db->wal = NULL;
 	free(f->buf);
 	f->buf = NULL;
 	f->cap = 0;
@@ -274,6 +274,16 @@ static int wal_close(sqlite3_file *file)
 	f->fd = -1;
 	rc2 = f->real->pMethods->xClose(f->real);
 	return rc != SQLITE_OK ? rc : rc2;
+}
+
+static int wal_close(sqlite3_file *file)
+{
+	struct vfile *f = (struct vfile *)file;
+	int rc = settle(f);
+
+	if (f->db != NULL && f->db->wal == f)
+		f->db->wal = NULL;
+	return release(f, rc);
 }
 
 /* ---- the database file: a checkpoint's writes ---- */
@@ -287,18 +297,28 @@ static void start_writeback(struct vfile *f, sqlite3_int64 off, size_t len)
 		f->synced++;
 }
 
-/* Write the database file's buffer through the default VFS; SQLite's
- * result code.  The buffer is empty afterwards either way. */
+/* Write len bytes at off to the database file through the default VFS and
+ * start their writeback; SQLite's result code. */
+static int db_write_now(struct vfile *f, const void *data, size_t len, sqlite3_int64 off)
+{
+	int rc;
+
+	f->made++;
+	rc = f->real->pMethods->xWrite(f->real, data, (int)len, off);
+	if (rc == SQLITE_OK)
+		start_writeback(f, off, len);
+	return rc;
+}
+
+/* Write the database file's buffer; SQLite's result code.  The buffer is
+ * empty afterwards either way. */
 static int db_flush(struct vfile *f)
 {
 	int rc;
 
 	if (f->len == 0)
 		return SQLITE_OK;
-	f->made++;
-	rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
-	if (rc == SQLITE_OK)
-		start_writeback(f, f->off, f->len);
+	rc = db_write_now(f, f->buf, f->len, f->off);
 	f->len = 0;
 	return rc;
 }
@@ -325,11 +345,7 @@ static int db_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64
 	}
 	if ((size_t)amt > DB_BUF_MAX / 2 || reserve(f, (size_t)amt) != 0) {
 		/* A page as big as half the buffer, or no memory: as it comes. */
-		f->made++;
-		rc = f->real->pMethods->xWrite(f->real, data, amt, off);
-		if (rc == SQLITE_OK)
-			start_writeback(f, off, (size_t)amt);
-		return rc;
+		return db_write_now(f, data, (size_t)amt, off);
 	}
 	if (f->len == 0)
 		f->off = off;
@@ -356,18 +372,11 @@ static void db_checkpoint_done(struct vfile *f)
 static int pass_close(sqlite3_file *file)
 {
 	struct vfile *f = (struct vfile *)file;
-	int rc = db_settle(f), rc2;
+	int rc = db_settle(f);
 
 	if (f->wal != NULL)
 		f->wal->db = NULL;
-	free(f->buf);
-	f->buf = NULL;
-	f->cap = 0;
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
-	rc2 = f->real->pMethods->xClose(f->real);
-	return rc != SQLITE_OK ? rc : rc2;
+	return release(f, rc);
 }
 
 static int pass_read(sqlite3_file *file, void *data, int amt, sqlite3_int64 off)
