@@ -7,7 +7,7 @@
 #
 # Environment (all optional):
 #   CONNS=4 WINDOW=64 COUNT=60000   the moot-bench ingest load of each run
-#   BUILD=build                     where moot-bench is (built if missing)
+#   BUILD=build                     where moot-bench is (made first, as needed)
 #   MOOT_PORT=31119                 mootd's plain port; its TLS port is MOOT_PORT+444
 #
 # Each run: a temporary state folder, mootd started, `sync`, the load over TLS
@@ -32,9 +32,7 @@ OLD=$1
 NEW=$2
 ROUNDS=${3:-5}
 [ -x "$OLD" ] && [ -x "$NEW" ] || die "both mootd builds must be executable files"
-if [ ! -x "$BENCH" ]; then
-	make -C "$ROOT" BUILD="$BUILD" bench >/dev/null || die "cannot build moot-bench"
-fi
+make -C "$ROOT" BUILD="$BUILD" bench >/dev/null || die "cannot build moot-bench"
 
 TMP=$(mktemp -d /tmp/moot-ab.XXXXXX)
 MPID=""

@@ -15,7 +15,7 @@
 # A's moot.db) and B's article count are read with sqlite3 in read-only mode.
 #
 # Environment (all optional):
-#   BUILD=build          where mootd and moot-bench are (built if missing)
+#   BUILD=build          where mootd and moot-bench are (made first, as needed)
 #   BACKLOG=100000       articles streamed into A and queued for B
 #   CONNS=4 WINDOW=64    moot-bench ingest connections and window
 #   DRAIN_TIMEOUT=1200   seconds allowed for the drain
@@ -46,10 +46,8 @@ die() { echo "backlog.sh: $*" >&2; exit 1; }
 note() { echo "backlog.sh: $*" >&2; }
 command -v python3 >/dev/null || die "python3 is needed (sqlite3 module)"
 command -v openssl >/dev/null || die "openssl is needed"
-if [ ! -x "$MOOTD" ] || [ ! -x "$BENCH" ]; then
-	make -C "$ROOT" DEVELOPER=1 BUILD="$BUILD" "$MOOTD" "$BENCH" >/dev/null ||
-		die "cannot build $MOOTD and $BENCH"
-fi
+make -C "$ROOT" DEVELOPER=1 BUILD="$BUILD" "$MOOTD" "$BENCH" >/dev/null ||
+	die "cannot build $MOOTD and $BENCH"
 
 TMP=$(mktemp -d /tmp/moot-backlog.XXXXXX) || die "mktemp failed"
 PID_A=""

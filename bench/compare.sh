@@ -5,7 +5,7 @@
 #   sudo bench/compare.sh            (root: inn-setup.sh installs and starts INN)
 #
 # Environment (all optional):
-#   BUILD=build          where moot-bench and mootd are (built if missing)
+#   BUILD=build          where moot-bench and mootd are (made first, as needed)
 #   INN_SETUP=...        INN set-up script (default ../shared/bench/inn-setup.sh)
 #   RUN_SECONDS=10       length of each timed phase
 #   INGEST_COUNT=30000   articles per ingest run (each run is also time-bounded)
@@ -39,9 +39,8 @@ MOOTD=$BUILD/mootd
 die() { echo "compare.sh: $*" >&2; exit 1; }
 . "$ROOT/bench/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root (INN is installed and started with inn-setup.sh)"
-if [ ! -x "$BENCH" ] || [ ! -x "$MOOTD" ]; then
-	make -C "$ROOT" BUILD="$BUILD" bench >/dev/null || die "cannot build moot-bench and mootd"
-fi
+# Always through make: a moot-bench or mootd older than its sources is rebuilt.
+make -C "$ROOT" BUILD="$BUILD" bench >/dev/null || die "cannot build moot-bench and mootd"
 # Both servers and the load inherit the highest descriptor limit allowed.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 NOFILE=$(ulimit -n)

@@ -462,6 +462,12 @@ static void ingest_fill(struct client *c)
 		c->inflight++;
 		b->issued++;
 	}
+	if (b->stopping && c->inflight == 0) {
+		/* The count ran out as this connection's window emptied: no reply
+		 * will come to close it (on_reply closes on the last one). */
+		client_close(c);
+		return;
+	}
 	flush_out(c);
 }
 
