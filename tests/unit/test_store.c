@@ -444,12 +444,88 @@ static void store_numbers(void)
 	/* a hole: number 3 gone after expiry is tested elsewhere; here add 9 and step over 6..8 */
 	CHECK_INT(store_begin(f.st), 0);
 	CHECK_INT(store_number_add(f.st, f.ga, 9, ids[1]), 0);
-	CHECK_INT(store_number_add(f.st, f.ga, 9, ids[2]), MOOT_EEXIST);	/* number taken */
 	CHECK_INT(store_commit(f.st), 0);
 	CHECK_INT(store_number_step(f.st, f.ga, 5, 1, &v), 0);
 	CHECK_INT(v, 9);
 	CHECK_INT(store_number_step(f.st, f.ga, 9, -1, &v), 0);
 	CHECK_INT(v, 5);
+
+	/* A number taken: refused at once outside a transaction; inside one the
+	 * row is held, and the commit fails and rolls back everything with it. */
+	CHECK_INT(store_number_add(f.st, f.ga, 9, ids[2]), MOOT_EEXIST);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 10, ids[2]), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 9, ids[2]), 0);
+	CHECK_INT(store_commit(f.st), MOOT_ESTORE);
+	store_rollback(f.st);
+	CHECK_INT(store_number_get(f.st, f.ga, 10, &v), MOOT_ENOTFOUND);
+	CHECK_INT(store_number_get(f.st, f.ga, 9, &v), 0);
+	CHECK_INT(v, ids[1]);
+out:
+	fix_close(&f);
+}
+
+/* Count the numbers a range gives (store_numbers_range). */
+static int count_cb(void *arg, int64_t number)
+{
+	(void)number;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * The overview and numbering rows a transaction holds back (ROWS_MAX at a
+ * time in one statement): every read on the same connection sees them,
+ * those of a rolled-back transaction never appear, and a commit writes the
+ * last few (40 articles: two full sets and 8 more, crossposts on top).
+ */
+static void store_held_rows(void)
+{
+	struct fix f;
+	struct seen s;
+	int64_t ids[41], v = -1;
+	int n, count = 0;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_group_upsert(f.st, "a.test", "Group A", 500, &f.ga), 0);
+	CHECK_INT(store_group_upsert(f.st, "b.test", "Group B", 500, &f.gb), 0);
+	CHECK_INT(store_begin(f.st), 0);
+	for (n = 1; n <= 40; n++) {
+		ids[n] = fix_add(&f, n, 1000 + n);
+		CHECK_INT(store_number_add(f.st, f.ga, n, ids[n]), 0);
+		if (n % 3 == 0)
+			CHECK_INT(store_number_add(f.st, f.gb, n / 3, ids[n]), 0);
+		if (n == 5) {
+			/* Read your writes, with rows still held. */
+			CHECK_INT(store_number_get(f.st, f.ga, 5, &v), 0);
+			CHECK_INT(v, ids[5]);
+			memset(&s, 0, sizeof(s));
+			CHECK_INT(store_over_range(f.st, f.ga, 1, 5, 0, 0, over_cb, &s), 5);
+			CHECK_INT(s.ids[4], ids[5]);
+		}
+	}
+	/* 40 overview rows and 40 + 13 numbers: some are still held here. */
+	CHECK_INT(store_numbers_range(f.st, f.gb, 1, 100, 0, count_cb, &count), 13);
+	CHECK_INT(store_commit(f.st), 0);
+	count = 0;
+	CHECK_INT(store_numbers_range(f.st, f.ga, 1, 100, 0, count_cb, &count), 40);
+	memset(&s, 0, sizeof(s));
+	CHECK_INT(store_over_range(f.st, f.ga, 33, 40, 0, 0, over_cb, &s), 8);
+	CHECK_INT(s.ids[7], ids[40]);
+	memset(&s, 0, sizeof(s));
+	CHECK_INT(store_over_article(f.st, ids[40], 0, over_cb, &s), 0);
+	CHECK_INT(s.rows, 1);
+
+	/* Rolled back with rows held: none of them is written later. */
+	CHECK_INT(store_begin(f.st), 0);
+	ids[0] = fix_add(&f, 41, 2000);
+	CHECK_INT(store_number_add(f.st, f.ga, 41, ids[0]), 0);
+	store_rollback(f.st);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_number_get(f.st, f.ga, 41, &v), MOOT_ENOTFOUND);
+	CHECK_INT(store_over_article(f.st, ids[0], 0, over_cb, &s), MOOT_ENOTFOUND);
 out:
 	fix_close(&f);
 }
@@ -1704,6 +1780,7 @@ void test_store(void)
 	RUN(store_overview);
 	RUN(store_overview_lines);
 	RUN(store_numbers);
+	RUN(store_held_rows);
 	RUN(store_articles);
 	RUN(store_transactions);
 	RUN(store_durable);
