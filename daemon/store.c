@@ -626,6 +626,7 @@ struct held_rows {
 	struct buf lines;			/* the overview lines held, back to back */
 	int64_t num[ROWS_MAX][3];		/* group_id, number, article_id */
 	int nnum;
+	int failed;				/* some were lost: the transaction must not commit */
 };
 
 struct store {
@@ -734,6 +735,8 @@ static int over_flush(struct store *st)
 			rc = rows_step(s);
 		}
 	}
+	if (rc != SQLITE_OK)
+		h->failed = 1;
 	h->nover = 0;
 	buf_clear(&h->lines);
 	/* Keep a small buffer for the next lines; drop one that long References grew. */
@@ -763,6 +766,8 @@ static int num_flush(struct store *st)
 			rc = rows_step(s);
 		}
 	}
+	if (rc != SQLITE_OK)
+		h->failed = 1;
 	h->nnum = 0;
 	return rc;
 }
@@ -792,7 +797,7 @@ static int rows_flush(struct store *st)
 		h->nover = h->nnum = 0;
 		buf_clear(&h->lines);
 	}
-	return rc;
+	return rc;	/* h->failed stays set until the rollback, whatever the caller does */
 }
 
 /*
@@ -1123,7 +1128,11 @@ const char *store_path(struct store *st)
 /* Start the one write transaction, taking the write lock now; 0 or MOOT_ESTORE. */
 int store_begin(struct store *st)
 {
-	return run(st, ST_BEGIN, "begin");
+	int ret = run(st, ST_BEGIN, "begin");
+
+	if (ret == 0)
+		st->rows.failed = 0;
+	return ret;
 }
 
 /* Commit; 0 or MOOT_ESTORE (then the transaction may still be open: roll back). */
@@ -1131,6 +1140,10 @@ int store_commit(struct store *st)
 {
 	if (rows_flush(st) != SQLITE_OK || figures_flush(st) != 0)
 		return MOOT_ESTORE;
+	if (st->rows.failed) {
+		fprintf(stderr, "store: commit refused: held rows were lost\n");
+		return MOOT_ESTORE;
+	}
 	return run(st, ST_COMMIT, "commit");
 }
 
@@ -1239,7 +1252,7 @@ int store_commit_nosync(struct store *st)
 void store_rollback(struct store *st)
 {
 	figures_clear(&st->fig);
-	st->rows.nover = st->rows.nnum = 0;
+	st->rows.nover = st->rows.nnum = st->rows.failed = 0;
 	buf_clear(&st->rows.lines);
 	st->stats_last = 0;	/* its id may be given again */
 	st->arrival_hour = INT64_MIN;	/* its row may be gone */

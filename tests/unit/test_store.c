@@ -461,6 +461,22 @@ static void store_numbers(void)
 	CHECK_INT(store_number_get(f.st, f.ga, 10, &v), MOOT_ENOTFOUND);
 	CHECK_INT(store_number_get(f.st, f.ga, 9, &v), 0);
 	CHECK_INT(v, ids[1]);
+
+	/* The same failure met by a read, whose caller may go on: the rows it
+	 * lost keep the commit refused until the rollback. */
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 11, ids[2]), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 9, ids[2]), 0);
+	CHECK_INT(store_number_add(f.st, f.ga, 12, ids[2]), 0);
+	CHECK_INT(store_number_get(f.st, f.ga, 5, &v), MOOT_ESTORE);
+	CHECK_INT(store_commit(f.st), MOOT_ESTORE);
+	store_rollback(f.st);
+	CHECK_INT(store_number_get(f.st, f.ga, 11, &v), MOOT_ENOTFOUND);
+	CHECK_INT(store_begin(f.st), 0);	/* and the next transaction commits */
+	CHECK_INT(store_number_add(f.st, f.ga, 12, ids[2]), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_number_get(f.st, f.ga, 12, &v), 0);
+	CHECK_INT(v, ids[2]);
 out:
 	fix_close(&f);
 }
