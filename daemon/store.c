@@ -702,12 +702,12 @@ static int rows_blind(struct store *st, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Step s, a statement of rows_flush, once; SQLITE_OK or SQLite's error (the rows stay unwritten). */
+/* Step s, a statement of rows_flush, once (then reset, bindings dropped); SQLITE_OK or SQLite's error. */
 static int rows_step(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
-	sqlite3_reset(s);
+	done(s);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -1514,6 +1514,7 @@ static int over_add(struct store *st, int64_t article_id, const struct buf *line
 		h->over[h->nover].len = line->len;
 		if (buf_append(&h->lines, line->data, line->len) != 0) {
 			fprintf(stderr, "store: add article: overview line: out of memory\n");
+			h->failed = 1;
 			return MOOT_ESTORE;
 		}
 		if (++h->nover == ROWS_MAX && over_flush(st) != SQLITE_OK)
