@@ -711,6 +711,13 @@ static int rows_step(sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Forget every held row (not their failure: see struct held_rows). */
+static void rows_drop(struct held_rows *h)
+{
+	h->nover = h->nnum = 0;
+	buf_clear(&h->lines);
+}
+
 /* Insert the held overview rows: a full set with one statement, fewer one by one. */
 static int over_flush(struct store *st)
 {
@@ -784,8 +791,7 @@ static int rows_flush(struct store *st)
 	int rc = SQLITE_OK;
 
 	if (sqlite3_get_autocommit(st->db)) {
-		h->nover = h->nnum = 0;
-		buf_clear(&h->lines);
+		rows_drop(h);
 		return SQLITE_OK;
 	}
 	if (h->nover > 0)
@@ -794,8 +800,7 @@ static int rows_flush(struct store *st)
 		rc = num_flush(st);
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "store: held overview and numbering rows: %s\n", sqlite3_errmsg(st->db));
-		h->nover = h->nnum = 0;
-		buf_clear(&h->lines);
+		rows_drop(h);
 	}
 	return rc;	/* h->failed stays set until the rollback, whatever the caller does */
 }
@@ -1084,6 +1089,9 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	/* ROWS_VALUES spells out ROWS_MAX rows. */
+	assert(sqlite3_bind_parameter_count(st->stmt[ST_OVERVIEW_ADD_MANY]) == 2 * ROWS_MAX &&
+	       sqlite3_bind_parameter_count(st->stmt[ST_NUMBER_ADD_MANY]) == 3 * ROWS_MAX);
 	*out = st;
 	return 0;
 fail:
@@ -1252,8 +1260,8 @@ int store_commit_nosync(struct store *st)
 void store_rollback(struct store *st)
 {
 	figures_clear(&st->fig);
-	st->rows.nover = st->rows.nnum = st->rows.failed = 0;
-	buf_clear(&st->rows.lines);
+	rows_drop(&st->rows);
+	st->rows.failed = 0;
 	st->stats_last = 0;	/* its id may be given again */
 	st->arrival_hour = INT64_MIN;	/* its row may be gone */
 	st->held = 0;	/* a kept snapshot goes with it */
