@@ -1319,10 +1319,19 @@ int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t
 }
 
 /* Writes store_checkpoint's connection was asked for and made on the
- * database file, and writebacks it started (see walvfs.c); 0 or MOOT_ENOTFOUND. */
-int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *started)
+ * database file, writebacks it started and its waits for them (see
+ * walvfs.c); 0 or MOOT_ENOTFOUND. */
+int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *started,
+		    uint64_t *waits)
 {
-	return walvfs_counts(ckpt_db_file(st), asked, made, started);
+	uint64_t w;
+	int rc = walvfs_counts(ckpt_db_file(st), asked, made, started);
+
+	if (rc == 0)
+		rc = walvfs_waits(ckpt_db_file(st), &w);
+	if (rc == 0 && waits != NULL)
+		*waits = w;
+	return rc;
 }
 
 /* Frames in the WAL after the connection's last commit (or store_wal_note). */

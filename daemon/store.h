@@ -71,8 +71,10 @@ void store_wal_note(struct store *st, int frames);
 int store_wal_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *synced);
 /* Writes store_checkpoint's connection asked for on the database file,
  * writes it made (walvfs.c joins contiguous pages) and, unless started is
- * NULL, writes whose writeback it started at once; 0 or MOOT_ENOTFOUND. */
-int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *started);
+ * NULL, writes whose writeback it started at once; unless waits is NULL,
+ * how often it waited for the disk to take them; 0 or MOOT_ENOTFOUND. */
+int store_db_writes(struct store *st, uint64_t *asked, uint64_t *made, uint64_t *started,
+		    uint64_t *waits);
 
 /* ---- groups ---- */
 

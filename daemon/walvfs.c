@@ -46,7 +46,13 @@
  * waited behind it: 1.3 ms on average and up to 9 ms during a checkpoint,
  * against 0.35 ms otherwise, while every reply of the batch waited for that
  * sync.  Durability is unchanged: the checkpoint's own sync is still what
- * counts.
+ * counts.  At most DB_WRITEBACK_MAX bytes are handed over at a time: past
+ * that, the checkpoint waits for the disk to take them before it hands
+ * over more (SYNC_FILE_RANGE_WAIT_BEFORE).  Started without a bound, a
+ * checkpoint put megabytes in the disk's queue at once, and a WAL sync
+ * issued meanwhile waited behind all of them: 0.7-0.9 ms on average during
+ * checkpoints, against 0.3-0.4 ms outside them, with 256 KiB at a time
+ * 0.45-0.48 ms.  Only the checkpoint's thread waits.
  *
  * Deferred syncs (walvfs_defer_sync): while the store commits a batch whose
  * sync another thread makes (store_begin_nosync), the WAL file skips the
@@ -73,6 +79,7 @@
 #define BUF_MAX (1 << 20)		/* largest buffered run of writes */
 #define BUF_FIRST (64 << 10)		/* first allocation of a buffer */
 #define DB_BUF_MAX (64 << 10)		/* largest buffered run of database writes */
+#define DB_WRITEBACK_MAX (256 << 10)	/* database bytes handed to the disk before waiting for them */
 
 struct vfile {
 	sqlite3_file base;		/* pMethods: wal_methods, db_methods or NULL */
@@ -91,6 +98,8 @@ struct vfile {
 	uint64_t asked, made;		/* writes asked for, writes made (walvfs_counts) */
 	int is_db;			/* a main database file: buffers a checkpoint's writes */
 	uint64_t synced;		/* WAL: syncs made; database: writebacks started (walvfs_counts) */
+	size_t wb_pending;		/* database: bytes handed to the disk since the last wait */
+	uint64_t waits;			/* database: waits for the disk to take them (walvfs_counts) */
 };
 
 /* Alignment of the real file after struct vfile. */
@@ -289,12 +298,23 @@ static int wal_close(sqlite3_file *file)
 /* ---- the database file: a checkpoint's writes ---- */
 
 /* Have the kernel start writing len bytes at off of the database file to
- * the disk, without waiting (see the top of this file).  Advisory: the
- * checkpoint's sync makes them durable, so a failure changes nothing. */
+ * the disk, first waiting for those handed over before once they reach
+ * DB_WRITEBACK_MAX (see the top of this file).  Advisory: the checkpoint's
+ * sync makes them durable, so a failure changes nothing. */
 static void start_writeback(struct vfile *f, sqlite3_int64 off, size_t len)
 {
-	if (f->fd >= 0 && sync_file_range(f->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE) == 0)
+	if (f->fd < 0)
+		return;
+	if (f->wb_pending >= DB_WRITEBACK_MAX) {
+		/* Offset 0 and length 0: the whole file. */
+		if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE) == 0)
+			f->waits++;
+		f->wb_pending = 0;
+	}
+	if (sync_file_range(f->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE) == 0) {
 		f->synced++;
+		f->wb_pending += len;
+	}
 }
 
 /* Write len bytes at off to the database file through the default VFS and
@@ -707,5 +727,13 @@ int walvfs_counts(struct sqlite3_file *file, uint64_t *asked, uint64_t *made, ui
 	*made = f->made;
 	if (synced != NULL)
 		*synced = f->synced;
+	return 0;
+}
+
+int walvfs_waits(struct sqlite3_file *file, uint64_t *waits)
+{
+	if (file == NULL || file->pMethods != &db_methods)
+		return MOOT_ENOTFOUND;
+	*waits = ((struct vfile *)file)->waits;
 	return 0;
 }

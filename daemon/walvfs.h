@@ -26,6 +26,12 @@ int walvfs_register(void);
 struct sqlite3_file;
 int walvfs_counts(struct sqlite3_file *f, uint64_t *asked, uint64_t *made, uint64_t *synced);
 
+/* Of a database file, how many times a checkpoint waited for the disk to
+ * take the pages it had handed over (DB_WRITEBACK_MAX); 0, or
+ * MOOT_ENOTFOUND when f is not such a file.  From the thread that uses the
+ * connection. */
+int walvfs_waits(struct sqlite3_file *f, uint64_t *waits);
+
 /* While on, the WAL file f skips the syncs SQLite asks for (as with
  * synchronous=NORMAL: a sync after the WAL header was written is still
  * made); its buffered writes still reach the file at the same points.

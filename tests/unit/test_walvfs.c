@@ -257,7 +257,8 @@ out:
 /*
  * A checkpoint writes the pages it copies to the database file in runs of
  * contiguous pages, not one write each, and starts the writeback of each
- * run as it is written; the copied pages are there for every connection
+ * run as it is written, waiting for the disk each time 256 KiB were handed
+ * over (DB_WRITEBACK_MAX); the copied pages are there for every connection
  * once it returns, also after the WAL starts over (new commits overwrite
  * the frames they were read from), and after a reopen.
  */
@@ -266,21 +267,24 @@ static void walvfs_checkpoint_writes(void)
 	struct fix f;
 	struct store *other = NULL;
 	char err[256];
-	uint64_t asked0, made0, started0, asked, made, started;
+	uint64_t asked0, made0, started0, waits0, asked, made, started, waits;
 	int n;
 
 	if (fix_open_two(&f, &other) < 0)
 		goto out;
-	CHECK_INT(store_db_writes(f.st, &asked0, &made0, &started0), 0);
+	CHECK_INT(store_db_writes(f.st, &asked0, &made0, &started0, &waits0), 0);
 	for (n = 0; n < 10; n++)
 		CHECK_INT(add_batch(f.st, n * 40, 40, 1500), 0);
 	CHECK_INT(store_sync(f.st), 0);
 	CHECK_INT(store_checkpoint(f.st), 0);
-	CHECK_INT(store_db_writes(f.st, &asked, &made, &started), 0);
+	CHECK_INT(store_db_writes(f.st, &asked, &made, &started, &waits), 0);
 	CHECK(asked - asked0 >= 200);	/* 400 articles of 1.5 KB: 200 pages and more */
 	CHECK(made - made0 > 0);
 	CHECK(made - made0 <= (asked - asked0) / 8);
 	CHECK(started - started0 == made - made0);
+	/* 800 KiB and more handed over 256 KiB at a time: two waits at least. */
+	CHECK(waits - waits0 >= 2);
+	CHECK(waits - waits0 < started - started0);
 	/* The WAL starts over: the old articles come from the database file. */
 	CHECK_INT(add_batch(f.st, 400, 40, 1500), 0);
 	CHECK_INT(add_batch(f.st, 440, 40, 1500), 0);
