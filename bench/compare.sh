@@ -195,6 +195,25 @@ for w in 256 64 16; do
 		MBEST[$c]=$(max2 "${MBEST[$c]:-0}" "$mb")
 	done
 done
+# The same load with Message-IDs in no order (--random-ids): those of a real
+# feed come from many origins and from clients that make them up at random,
+# and each one lands in another leaf of mootd's Message-ID index, which every
+# commit then writes whole to the WAL.  INN's history is a hash and does not
+# care.  Shown beside the target rows, which use Message-IDs in order
+# (docs/performance.md says what each gives).
+for c in 1 4; do
+	is=()
+	ms=()
+	for r in $(seq "$ROUNDS"); do
+		i=$(bench "inn ingest c$c w256 random ids round $r" ingest "${INN_PLAIN[@]}" "${NGS[@]}" \
+			--connections $c --window 256 --count "$INGEST_COUNT" --seconds "$RUN_SECONDS" --random-ids)
+		m=$(bench "moot ingest c$c w256 random ids round $r" ingest "${MOOT_PEER[@]}" "${NGS[@]}" \
+			--connections $c --window 256 --count "$INGEST_COUNT" --seconds "$RUN_SECONDS" --random-ids)
+		is+=("$(get "$i" articles_per_s)")
+		ms+=("$(get "$m" articles_per_s)")
+	done
+	row "ingest/s, $c conn, window 256, random Message-IDs" "$(median "${is[@]}")" "$(median "${ms[@]}")" ""
+done
 # The target: with c connections, each server at its best window and way of
 # refilling it (the issue names no window).  mootd answers a TAKETHIS once its
 # article is on disk, so its rate on one connection grows with the window (a

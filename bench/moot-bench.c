@@ -9,7 +9,11 @@
  *           ~1.5 KB articles in threads across the --group list, a window of
  *           64 per connection refilled once per read in one write (or after
  *           each reply, --refill-each); counts 239 (accepted) and 439
- *           (rejected).
+ *           (rejected).  Message-IDs follow one another in order within
+ *           a run, or with --random-ids start with 16 scrambled hex digits,
+ *           so that they land all over the server's index, as Message-IDs
+ *           from many origins and from clients that make them up at
+ *           random do.
  *   post    POST (RFC 3977 §6.3.1) in a loop on each reader connection.
  *   read    GROUP, OVER over the whole group in chunks of 1000 (RFC 3977
  *           §8.3), then, once every client has finished its OVER walk,
@@ -88,6 +92,7 @@ struct opts {
 	int burst;			/* idle: connects in progress at once */
 	int quickack;			/* re-arm TCP_QUICKACK after every read */
 	int refill_each;		/* ingest: a write per reply, not one per read */
+	int random_ids;			/* ingest: Message-IDs in no order (--random-ids) */
 	const char *groups[MAX_GROUPS];
 	int ngroups;
 	long pid;			/* idle: server process to measure, or 0 */
@@ -323,7 +328,9 @@ static size_t put_u64(char *out, uint64_t v)
 }
 
 /*
- * "<runid.id.seq@bench.example>" into out (at least MSGID_ROOM bytes).
+ * "<runid.id.seq@bench.example>" into out (at least MSGID_ROOM bytes), or
+ * with --random-ids "<h.runid.id.seq@bench.example>", h 16 hex digits that
+ * scramble id and seq (a bijection of 64 bits: distinct for each article).
  * Built by hand, like the rest of each article: with printf, formatting
  * took half of the load generator's time, which shares the machine's
  * cores with the server it measures.
@@ -337,6 +344,18 @@ static size_t msgid(const struct bench *b, int id, uint64_t seq, char *out, size
 	if (outlen < MSGID_ROOM || id < 0)
 		abort();	/* a bug here, not an input */
 	out[n++] = '<';
+	if (b->o.random_ids) {
+		/* splitmix64's finalizer of id and seq (seq < 2^40 in any run) */
+		uint64_t h = ((uint64_t)id << 40) ^ seq;
+		int k;
+
+		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+		h ^= h >> 31;
+		for (k = 60; k >= 0; k -= 4)
+			out[n++] = "0123456789abcdef"[(h >> k) & 15];
+		out[n++] = '.';
+	}
 	memcpy(out + n, b->runid, r);
 	n += r;
 	out[n++] = '.';
@@ -1111,6 +1130,7 @@ static void usage(FILE *f)
 		"  --window W            ingest: TAKETHIS in flight per connection (default 64)\n"
 		"  --refill-each         ingest: send the next article after each reply, in a\n"
 		"                        write of its own (default: refill once per read)\n"
+		"  --random-ids          ingest: Message-IDs in no order (default: in order)\n"
 		"  --group G             a group (repeatable; default bench.test and bench.other)\n"
 		"  --burst B             idle: connects in progress at once (default 200)\n"
 		"  --pid PID             idle: the server process whose memory is measured\n"
@@ -1173,6 +1193,10 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		}
 		if (strcmp(a, "--refill-each") == 0) {
 			o->refill_each = 1;
+			continue;
+		}
+		if (strcmp(a, "--random-ids") == 0) {
+			o->random_ids = 1;
 			continue;
 		}
 		if (v == NULL)
