@@ -7,6 +7,7 @@
 #
 # Environment (all optional):
 #   CONNS=4 WINDOW=64 COUNT=60000   the moot-bench ingest load of each run
+#   IDS=random                      Message-IDs in no order (moot-bench --random-ids)
 #   BUILD=build                     where moot-bench is (made first, as needed)
 #   MOOT_PORT=31119                 mootd's plain port; its TLS port is MOOT_PORT+444
 #
@@ -21,6 +22,8 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 CONNS=${CONNS:-4}
 WINDOW=${WINDOW:-64}
 COUNT=${COUNT:-60000}
+IDS_OPT=()
+[ "${IDS:-}" = random ] && IDS_OPT=(--random-ids)
 MOOT_PORT=${MOOT_PORT:-31119}
 MOOT_TLS=$((MOOT_PORT + 444))
 BENCH=$BUILD/moot-bench
@@ -65,7 +68,7 @@ one() {
 	sleep 0.5
 	rate=$(timeout 300 "$BENCH" ingest --host 127.0.0.1 --port "$MOOT_TLS" --tls --insecure \
 		--cert "$TMP/bench-cert.pem" --key "$TMP/bench-key.pem" --group bench.test --group bench.other \
-		--connections "$CONNS" --window "$WINDOW" --count "$COUNT" --seconds 60 2>/dev/null |
+		--connections "$CONNS" --window "$WINDOW" --count "$COUNT" --seconds 60 "${IDS_OPT[@]}" 2>/dev/null |
 		tail -1 | tr ' ' '\n' | sed -n 's/^articles_per_s=//p')
 	for t in /proc/$MPID/task/*; do
 		cpu="$cpu $(awk '{ print $14 + $15 }' "$t/stat")"
