@@ -53,6 +53,7 @@ DAEMON_SRC = \
 	daemon/community.c \
 	daemon/metrics.c \
 	daemon/store.c \
+	daemon/msgtail.c \
 	daemon/pagecache.c \
 	daemon/walvfs.c \
 	daemon/writer.c
@@ -79,6 +80,7 @@ UNIT_SRC = \
 	tests/unit/test_syncer.c \
 	tests/unit/test_writer.c \
 	tests/unit/test_walvfs.c \
+	tests/unit/test_msgtail.c \
 	tests/unit/test_pagecache.c \
 	tests/unit/test_config.c \
 	tests/unit/test_newsrc.c \
@@ -104,7 +106,7 @@ $(BUILD)/mootd: $(DAEMON_OBJ) $(PROTO_OBJ)
 $(BUILD)/moot: $(CLIENT_OBJ) $(PROTO_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/pagecache.o $(BUILD)/daemon/walvfs.o $(BUILD)/daemon/syncer.o $(BUILD)/daemon/writer.o \
+$(BUILD)/unit: $(UNIT_OBJ) $(PROTO_OBJ) $(BUILD)/daemon/store.o $(BUILD)/daemon/msgtail.o $(BUILD)/daemon/pagecache.o $(BUILD)/daemon/walvfs.o $(BUILD)/daemon/syncer.o $(BUILD)/daemon/writer.o \
 		$(BUILD)/daemon/config.o \
 		$(BUILD)/client/newsrc.o $(BUILD)/client/thread.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

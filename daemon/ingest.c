@@ -1051,11 +1051,8 @@ static int write_one(struct wside *w, struct pending *p)
 	int64_t id;
 	int rc, i;
 
-	/* A stored article with this message-id fails the insert below
-	 * (UNIQUE); history is asked first, before any number is given. */
-	rc = store_history_seen(st, p->msgid);
-	if (rc != 0)
-		return rc > 0 ? MOOT_EEXIST : MOOT_ESTORE;
+	/* A Message-ID stored or remembered in history fails the insert
+	 * below (MOOT_EEXIST), which gives the numbers back. */
 	for (i = 0; i < p->ngroups; i++)
 		if (wmark_of(w, p->groups[i]) == NULL)
 			return MOOT_ENOMEM;	/* before number_it: next0 is the value before */

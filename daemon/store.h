@@ -166,6 +166,10 @@ int store_number_get(struct store *st, int64_t group_id, int64_t number, int64_t
 /* The first number > number (dir > 0) or < number (dir < 0) in group; MOOT_ENOTFOUND at the end. */
 int store_number_step(struct store *st, int64_t group_id, int64_t number, int dir, int64_t *next);
 
+/* Merge the newest Message-IDs into their index (see store.c) at the
+ * commit that finds pairs of them waiting, instead of 32,768: for tests. */
+void store_tail_merge_at(struct store *st, size_t pairs);
+
 /* The article id of msgid, or MOOT_ENOTFOUND. */
 int store_msgid_get(struct store *st, const char *msgid, int64_t *article_id);
 

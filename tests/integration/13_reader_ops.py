@@ -213,15 +213,27 @@ def _list_groups(c):
 def test_upgrade_from_schema_4(srv):
 	"""A database of schema version 4 (its overview lines kept by a trigger,
 	its counted replies in a table, indexes of arrival times and of numbering
-	by article) opens, is migrated (the trigger goes: mootd writes the lines
-	itself; the replies table goes; the arrival index becomes a row per hour
-	in arrivals; the numbering index goes), keeps its
-	articles, finds them by NEWNEWS and takes new ones with one overview
-	line each."""
+	by article, its Message-IDs UNIQUE in articles) opens, is migrated (the
+	trigger goes: mootd writes the lines itself; the replies table goes; the
+	arrival index becomes a row per hour in arrivals; the numbering index
+	goes; the Message-IDs move to msgids), keeps its articles, finds them by
+	Message-ID and NEWNEWS, refuses them again and takes new ones with one
+	overview line each."""
 	old = harness.post_n(srv, 2)
 	srv.stop()
 	db = sqlite3.connect(srv.db_path)
 	try:
+		# Undo migration 10: articles with msgid UNIQUE again, no msgids.
+		db.executescript(
+			"DROP TRIGGER msgids_remove; DROP TABLE msgids; DROP TABLE msgid_tail;"
+			"CREATE TABLE a4(id INTEGER PRIMARY KEY, msgid TEXT UNIQUE NOT NULL, arrived INTEGER,"
+			" posted INTEGER, bytes INTEGER, lines INTEGER, from_ TEXT, subject TEXT, date TEXT,"
+			" refs TEXT, xref TEXT, head BLOB, body BLOB, poster TEXT, root TEXT, parent TEXT);"
+			"INSERT INTO a4 SELECT id, msgid, arrived, posted, bytes, lines, from_, subject, date,"
+			" refs, xref, head, body, poster, root, parent FROM articles;"
+			"DROP TABLE articles; ALTER TABLE a4 RENAME TO articles;"
+			"CREATE TRIGGER overview_remove AFTER DELETE ON articles BEGIN"
+			" DELETE FROM overview WHERE article_id = old.id; END;")
 		db.execute("CREATE TRIGGER overview_add AFTER INSERT ON articles BEGIN"
 			   " INSERT INTO overview(article_id, line) VALUES(new.id, 'from the trigger'); END")
 		db.execute("CREATE TABLE replies(article_id INTEGER PRIMARY KEY)")
@@ -238,12 +250,21 @@ def test_upgrade_from_schema_4(srv):
 		eq(c.cmd("GROUP moot.general", 211)[1].split()[1:4], ["3", "1", "3"], "GROUP")
 		over = c.cmd_multi("OVER 1-3", 224)
 		listed = c.cmd_multi("NEWNEWS moot.* 19700101 000000 GMT", 230)
+		for mid in old + new:
+			c.cmd("STAT %s" % mid, 223)
+		c.cmd("POST", 340)
+		c.send_raw(harness.wire(harness.article(subject="again", msgid=old[0])) + b".\r\n")
+		eq(c.status()[0], 441, "a migrated Message-ID is refused")
 	eq([l.split("\t")[4] for l in over], old + new, "one overview line per article")
 	eq(listed, old + new, "NEWNEWS from the migrated arrivals")
 	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
 	db = sqlite3.connect(srv.db_path)
 	try:
-		eq(db.execute("PRAGMA user_version").fetchone()[0], 9, "schema version")
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 10, "schema version")
+		eq(db.execute("SELECT count(*) FROM msgids").fetchone()[0], 2, "the old Message-IDs in msgids")
+		eq(db.execute("SELECT upto FROM msgid_tail").fetchone()[0], 2, "up to the last old article")
+		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'articles' AND type = 'index'")
+		   .fetchone()[0], 0, "no index left on articles")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'overview_add'").fetchone()[0],
 		   0, "the trigger is gone")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'replies'").fetchone()[0],

@@ -413,13 +413,34 @@ def test_commit_failure_gives_numbers_back():
 	check("ingest: commit of 1 articles failed" in log, "the failure is logged")
 
 
-def test_duplicate_at_insert_gives_numbers_back():
-	"""A duplicate that only the insert itself finds (the writer asks
-	history first and leaves stored message-ids to the UNIQUE index): a
-	trigger stores the same message-id just before the article's own row.
-	The POST gets 441 Duplicate, the trigger's row goes with the failed
-	statement, and the number goes to the next article (no gap)."""
-	log = _trigger_meets_post("CREATE TRIGGER t BEFORE INSERT ON articles WHEN CAST(new.head AS TEXT) LIKE '%Subject: dup me%'"
-				  " BEGIN INSERT INTO articles(msgid) VALUES(new.msgid); END",
-				  "dup me", "Duplicate")
-	check("commit of 1 articles failed" not in log, "a duplicate is not a failed commit")
+def test_duplicate_in_writer_gives_numbers_back():
+	"""A duplicate that only the writer finds: two TAKETHIS in one write, and
+	a trigger (added behind mootd's back) that puts the second's Message-ID
+	in history when the first article is inserted.  The loop checked both
+	before either was committed, so only store_article_add finds the second
+	taken: 439, nothing stored of it, its number goes to the next article
+	(no gap), and it is not a failed commit."""
+	import sqlite3
+	srv, cert, key = inbound_server()
+	try:
+		items = make_articles(3, "dupw")
+		db = sqlite3.connect(srv.db_path, timeout=10)
+		db.execute("CREATE TRIGGER t AFTER INSERT ON articles WHEN new.msgid = '%s' BEGIN"
+			   " INSERT INTO history(msgid, seen, state) VALUES('%s', 0, 'rejected'); END"
+			   % (items[0][0], items[1][0]))
+		db.commit()
+		acks = {}
+		err = stream_one(srv, cert, key, items, acks, Progress(), {items[1][0]: 439})
+		check(err is None, "the stream ended cleanly: %r" % (err,))
+		eq([acks.get(it[0]) for it in items], [239, 439, 239], "replies")
+		eq(group_stat(srv, GROUP), (2, 1, 2), "marks")
+		with srv.raw() as c:
+			c.cmd("GROUP " + GROUP, 211)
+			eq(c.cmd("STAT %s" % items[1][0])[0], 430, "nothing stored of it")
+			eq(c.cmd("STAT 2")[1].split()[2], items[2][0], "its number went to the next article")
+		db.execute("DROP TRIGGER t")
+		db.commit()
+		db.close()
+		check("articles failed" not in srv.log_text(), "a duplicate is not a failed commit")
+	finally:
+		srv.stop()

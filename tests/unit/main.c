@@ -13,6 +13,7 @@ int main(void)
 	test_article();
 	test_tls();
 	test_store();
+	test_msgtail();
 	test_pagecache();
 	test_syncer();
 	test_writer();

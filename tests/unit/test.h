@@ -58,6 +58,7 @@ void test_date(void);
 void test_article(void);
 void test_tls(void);
 void test_store(void);
+void test_msgtail(void);
 void test_pagecache(void);
 void test_writer(void);
 void test_syncer(void);

@@ -11,7 +11,8 @@
 
 /*
  * Message-IDs in scrambled order split pages in the middle of the
- * articles' Message-ID index, where SQLite parks a page for a moment at
+ * Message-ID index (msgids, here merged at each of four commits, so that
+ * the later ones go in between), where SQLite parks a page for a moment at
  * the lock-byte page's number: the cache keeps it aside (under 0), and
  * every article is found again, in the same connection, after the commit
  * and after a reopen, the database intact.
@@ -27,10 +28,14 @@ static void pagecache_parks_pages(void)
 		goto out;
 	CHECK_INT(pagecache_install(), 0);	/* store_open put it in place first */
 	parked0 = pagecache_parked();
-	CHECK_INT(store_begin(f.st), 0);
-	for (i = 1; i < SCRAMBLED; i++)
+	store_tail_merge_at(f.st, 1);
+	for (i = 1; i < SCRAMBLED; i++) {
+		if (i % 1000 == 1)
+			CHECK_INT(store_begin(f.st), 0);
 		CHECK(fix_add(&f, (int)((int64_t)i * 1999 % SCRAMBLED), 1000 + i) > 0);
-	CHECK_INT(store_commit(f.st), 0);
+		if (i % 1000 == 0 || i == SCRAMBLED - 1)
+			CHECK_INT(store_commit(f.st), 0);
+	}
 	CHECK(pagecache_parked() > parked0);
 	for (n = 1; n < SCRAMBLED; n++) {
 		snprintf(msgid, sizeof(msgid), "<%d@test>", n);

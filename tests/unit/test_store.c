@@ -17,6 +17,7 @@
 #include "test.h"
 #include "store_fix.h"
 #include "../../proto/moot.h"
+#include "../../daemon/msgtail.h"
 #include "../../daemon/store.h"
 
 #define TEST_BASE "/tmp"
@@ -1749,6 +1750,148 @@ out:
 	fix_close(&f);
 }
 
+/* store_article_add's result for a bare article <n@test>. */
+static int add_rc(struct store *st, int n)
+{
+	struct store_article a;
+	char msgid[32];
+	int64_t id;
+
+	snprintf(msgid, sizeof(msgid), "<%d@test>", n);
+	memset(&a, 0, sizeof(a));
+	a.msgid = msgid;
+	a.arrived = 1000;
+	a.head = "Subject: s\r\n";
+	a.head_len = strlen(a.head);
+	a.body = "b\r\n";
+	a.body_len = 3;
+	return store_article_add(st, &a, &id);
+}
+
+/* 1 if store_msgid_get finds <n@test>, 0 if not, -1 on an error. */
+static int found(struct store *st, int n)
+{
+	char msgid[32];
+	int64_t id;
+	int rc;
+
+	snprintf(msgid, sizeof(msgid), "<%d@test>", n);
+	rc = store_msgid_get(st, msgid, &id);
+	return rc == 0 ? 1 : rc == MOOT_ENOTFOUND ? 0 : -1;
+}
+
+/*
+ * The newest Message-IDs wait in memory (shared by the connections to one
+ * database) until a commit merges them into msgids: either way an article
+ * is found by its Message-ID and a second one with it is refused; a
+ * rolled-back article leaves nothing behind, a removed one is not found,
+ * and a reopen finds the tail again in the articles table.
+ */
+static void store_msgid_tail(void)
+{
+	struct fix f;
+	struct store *other = NULL;
+	struct msgtail *t = NULL;
+	char err[256];
+	int made, n;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	t = msgtail_get(store_path(f.st), &made);
+	CHECK(t != NULL && !made);	/* the store's own */
+	if (t == NULL)
+		goto out;
+	store_tail_merge_at(f.st, 3);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 1, 1000) > 0);
+	CHECK(fix_add(&f, 2, 1000) > 0);
+	CHECK_INT(add_rc(f.st, 1), MOOT_EEXIST);	/* in the tail, this transaction's */
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT((int)msgtail_count(t), 2);
+	CHECK_INT(found(f.st, 1), 1);
+	CHECK_INT(store_msgid_seen(f.st, "<2@test>"), 1);
+	CHECK_INT(store_open(f.path, &other, err, sizeof(err)), 0);
+	if (other != NULL)
+		CHECK_INT(found(other, 2), 1);	/* the tail is shared */
+	/* The third waiting ID makes the commit merge all three. */
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 3, 1000) > 0);
+	CHECK_INT(add_rc(f.st, 2), MOOT_EEXIST);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT((int)msgtail_count(t), 0);
+	for (n = 1; n <= 3; n++) {
+		CHECK_INT(found(f.st, n), 1);
+		if (other != NULL)
+			CHECK_INT(found(other, n), 1);
+	}
+	CHECK_INT(add_rc(f.st, 3), MOOT_EEXIST);	/* from msgids, outside a transaction */
+	/* A rolled-back article leaves no trace, and its ID is free again. */
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 4, 1000) > 0);
+	store_rollback(f.st);
+	CHECK_INT((int)msgtail_count(t), 0);
+	CHECK_INT(found(f.st, 4), 0);
+	CHECK_INT(store_msgid_seen(f.st, "<4@test>"), 0);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 4, 1000) > 0);
+	CHECK(fix_add(&f, 5, 1000) > 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT((int)msgtail_count(t), 2);
+	/* Removed from the tail and from msgids: not found by Message-ID. */
+	{
+		int64_t id4 = 0, id2 = 0;
+		CHECK_INT(store_msgid_get(f.st, "<4@test>", &id4), 0);
+		CHECK_INT(store_msgid_get(f.st, "<2@test>", &id2), 0);
+		CHECK_INT(store_begin(f.st), 0);
+		CHECK_INT(store_article_remove(f.st, id4, 2000, NULL, NULL), 0);
+		CHECK_INT(store_article_remove(f.st, id2, 2000, NULL, NULL), 0);
+		CHECK_INT(store_commit(f.st), 0);
+	}
+	CHECK_INT(found(f.st, 4), 0);
+	CHECK_INT(found(f.st, 2), 0);
+	CHECK_INT(found(f.st, 5), 1);
+	/* A merge now leaves the removed <4@test> out of msgids. */
+	store_tail_merge_at(f.st, 1);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 6, 1000) > 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT((int)msgtail_count(t), 0);
+	CHECK_INT(found(f.st, 4), 0);
+	CHECK_INT(found(f.st, 6), 1);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 7, 1000) > 0);
+	CHECK_INT(store_commit(f.st), 0);
+	store_tail_merge_at(f.st, 3);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK(fix_add(&f, 8, 1000) > 0);
+	CHECK_INT(store_commit(f.st), 0);
+	/* Every connection closed: a reopen finds <8@test> (in the tail) again. */
+	store_close(other);
+	other = NULL;
+	msgtail_put(t);
+	t = NULL;
+	store_close(f.st);
+	f.st = NULL;
+	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
+	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
+	if (f.st == NULL)
+		goto out;
+	t = msgtail_get(store_path(f.st), &made);
+	CHECK(t != NULL && !made);
+	if (t != NULL)
+		CHECK_INT((int)msgtail_count(t), 1);
+	CHECK_INT(found(f.st, 8), 1);
+	CHECK_INT(found(f.st, 3), 1);
+	CHECK_INT(found(f.st, 4), 0);
+	CHECK_INT(add_rc(f.st, 8), MOOT_EEXIST);
+	CHECK_INT(add_rc(f.st, 1), MOOT_EEXIST);
+	CHECK_INT(add_rc(f.st, 4), MOOT_EEXIST);	/* remembered in history */
+out:
+	msgtail_put(t);
+	store_close(other);
+	fix_close(&f);
+}
+
 /* Marks counted on top of what is stored (the writer thread's, ingest.c). */
 static void store_group_marks_added(void)
 {
@@ -1811,4 +1954,5 @@ void test_store(void)
 	RUN(store_cancel);
 	RUN(store_figures);
 	RUN(store_figures_batched);
+	RUN(store_msgid_tail);
 }
