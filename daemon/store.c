@@ -32,6 +32,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1135,11 +1136,22 @@ static int tail_open(struct store *st)
 	}
 	if (!made)
 		return 0;
+	/*
+	 * Up to TAIL_MERGE_AT rows, read once: through the page cache, whose
+	 * memory is given back after, not through the memory map, whose pages
+	 * would stay in the process's resident set (37 MB of them after a
+	 * tail of 32,000 articles).
+	 */
+	sqlite3_exec(st->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
 	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		ret = msgtail_add(st->tail, (const char *)sqlite3_column_text(s, 1), sqlite3_column_int64(s, 0));
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = fail(st, "load the Message-ID tail");
 	done(s);
+	if (sqlite3_exec(st->db, "PRAGMA mmap_size = " MOOT_STR(STORE_MMAP_SIZE), NULL, NULL, NULL) != SQLITE_OK)
+		ret = fail(st, "memory map after loading the Message-ID tail");
+	sqlite3_db_release_memory(st->db);
+	malloc_trim(0);	/* and the heap gives it back to the system */
 	return ret == 0 ? 0 : MOOT_ESTORE;
 }
 
