@@ -3177,6 +3177,56 @@ out:
 	return rc == SQLITE_OK ? 0 : MOOT_ESTORE;
 }
 
+/*
+ * The Message-ID index against the articles (schema 10 and later): each
+ * entry names its article, each article up to msgid_tail.upto has its
+ * entry, no Message-ID is stored twice.  Full scans: for `mootd check`.
+ */
+static const struct {
+	const char *sql;	/* one count: the problems found */
+	const char *what;
+} msgid_checks[] = {
+	{ "SELECT count(*) FROM msgids m WHERE NOT EXISTS"
+	  " (SELECT 1 FROM articles a WHERE a.id = m.article_id AND a.msgid = m.msgid)",
+	  "Message-ID index entries without their article" },
+	{ "SELECT count(*) FROM articles a WHERE a.id <= (SELECT coalesce(max(upto), 0) FROM msgid_tail)"
+	  " AND NOT EXISTS (SELECT 1 FROM msgids m WHERE m.msgid = a.msgid AND m.article_id = a.id)",
+	  "articles missing from the Message-ID index" },
+	{ "SELECT count(*) FROM (SELECT 1 FROM articles GROUP BY msgid HAVING count(*) > 1)",
+	  "Message-IDs stored more than once" },
+};
+
+/* 0 when every count of msgid_checks is 0 (or the schema has no msgids),
+ * else MOOT_ESTORE with the first problem in err. */
+static int check_msgids(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t n = 0;
+	size_t i;
+	int has = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'msgid_tail'", -1,
+			       &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		has = sqlite3_column_int(s, 0) > 0;
+	sqlite3_finalize(s);
+	for (i = 0; has && i < MOOT_ARRAY_SIZE(msgid_checks); i++) {
+		s = NULL;
+		if (sqlite3_prepare_v2(db, msgid_checks[i].sql, -1, &s, NULL) != SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_ROW) {
+			snprintf(err, errlen, "%s: %s", msgid_checks[i].what, sqlite3_errmsg(db));
+			sqlite3_finalize(s);
+			return MOOT_ESTORE;
+		}
+		n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		if (n != 0) {
+			snprintf(err, errlen, "%lld %s", (long long)n, msgid_checks[i].what);
+			return MOOT_ESTORE;
+		}
+	}
+	return 0;
+}
+
 int store_check(const char *db_path, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -3192,7 +3242,7 @@ int store_check(const char *db_path, char *err, size_t errlen)
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		const char *r = (const char *)sqlite3_column_text(s, 0);
 		if (r && strcmp(r, "ok") == 0)
-			rc = 0;
+			rc = check_msgids(db, err, errlen);
 		else
 			snprintf(err, errlen, "%s", r ? r : "no answer");
 	} else {

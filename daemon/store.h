@@ -407,7 +407,10 @@ int store_stats(struct store *st, const int64_t *group_ids, size_t n, int64_t si
  */
 int store_backup(const char *db_path, const char *path, char *err, size_t errlen);
 
-/* PRAGMA integrity_check: 0 when "ok", else MOOT_ESTORE with the first problem in err. */
+/* PRAGMA integrity_check, then the Message-ID index against the articles
+ * (every entry names its article, every merged article has its entry, no
+ * Message-ID twice): 0 when all is well, else MOOT_ESTORE with the first
+ * problem in err. */
 int store_check(const char *db_path, char *err, size_t errlen);
 
 /* The last SQLite error message, for logs. */

@@ -202,3 +202,44 @@ def test_backup_errors(srv):
 	dest = os.path.join(srv.dir, "ok.db")
 	eq(mootd_cmd(srv, "backup", dest)[0], 0, "mootd backup")
 	eq(len(backup_ids(dest)), 3, "articles in the backup")
+
+
+def test_check_message_id_index(srv):
+	"""`mootd check` compares the Message-ID index with the articles: an
+	entry without its article, a merged article without its entry and a
+	Message-ID stored twice each make it fail and say so; undone, it
+	passes again."""
+	harness.post_n(srv, 3)
+	srv.stop()
+	breakages = [
+		("INSERT INTO msgids(msgid, article_id) VALUES('<nowhere@example.org>', 99999)",
+		 "DELETE FROM msgids WHERE msgid = '<nowhere@example.org>'",
+		 "1 Message-ID index entries without their article"),
+		("UPDATE msgid_tail SET upto = (SELECT max(id) FROM articles)",
+		 "UPDATE msgid_tail SET upto = 0",
+		 "3 articles missing from the Message-ID index"),
+		("INSERT INTO articles(msgid, head, body) SELECT msgid, head, body FROM articles WHERE id = 1",
+		 "DELETE FROM articles WHERE id = (SELECT max(id) FROM articles)",
+		 "1 Message-IDs stored more than once"),
+	]
+	rc, out, err = mootd_cmd(srv, "check")
+	eq(rc, 0, "mootd check of the intact database (stderr %r)" % err[-300:])
+	for breaking, mending, said in breakages:
+		db = sqlite3.connect(srv.db_path)
+		try:
+			eq(db.execute("SELECT upto FROM msgid_tail").fetchone()[0], 0, "nothing merged yet")
+			db.execute(breaking)
+			db.commit()
+		finally:
+			db.close()
+		rc, out, err = mootd_cmd(srv, "check")
+		eq(rc, 1, "mootd check after %r" % breaking)
+		check(said in err, "mootd check says %r: %r" % (said, err[-300:]))
+		db = sqlite3.connect(srv.db_path)
+		try:
+			db.execute(mending)
+			db.commit()
+		finally:
+			db.close()
+		rc, out, err = mootd_cmd(srv, "check")
+		eq(rc, 0, "mootd check after %r (stderr %r)" % (mending, err[-300:]))
