@@ -21,6 +21,10 @@ int fix_open(struct fix *f);
 /* Close the store and remove its files and directory. */
 void fix_close(struct fix *f);
 
+/* Close the store, check its file (store_check) and open it again; 0, or -1
+ * (a CHECK has failed). */
+int fix_reopen(struct fix *f);
+
 /* Add one article <n@test> arrived at `arrived` with a small head and body, its Xref naming
  * number n in a.test (the caller numbers it); its id or -1. */
 int64_t fix_add(struct fix *f, int n, int64_t arrived);

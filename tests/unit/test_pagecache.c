@@ -20,7 +20,7 @@
 static void pagecache_parks_pages(void)
 {
 	struct fix f;
-	char err[256], msgid[32];
+	char msgid[32];
 	unsigned long parked0;
 	int i, n, found = 0;
 
@@ -42,11 +42,7 @@ static void pagecache_parks_pages(void)
 		found += store_msgid_seen(f.st, msgid) == 1;
 	}
 	CHECK_INT(found, SCRAMBLED - 1);
-	store_close(f.st);
-	f.st = NULL;
-	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
-	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
-	if (f.st != NULL) {
+	if (fix_reopen(&f) == 0) {
 		CHECK_INT(store_msgid_seen(f.st, "<1@test>"), 1);
 		CHECK_INT(store_msgid_seen(f.st, "<4000@test>"), 1);
 		CHECK_INT(store_msgid_seen(f.st, "<4001@test>"), 0);

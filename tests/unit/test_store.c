@@ -45,13 +45,13 @@ int fix_open(struct fix *f)
 	return f->st ? 0 : -1;
 }
 
-/* Close and open the same file again; 0 or -1. */
-static int fix_reopen(struct fix *f)
+int fix_reopen(struct fix *f)
 {
 	char err[256] = "";
 
 	store_close(f->st);
 	f->st = NULL;
+	CHECK_INT(store_check(f->path, err, sizeof(err)), 0);
 	CHECK_INT(store_open(f->path, &f->st, err, sizeof(err)), 0);
 	return f->st ? 0 : -1;
 }
@@ -82,11 +82,11 @@ int64_t fix_add(struct fix *f, int n, int64_t arrived)
 	return fix_add_xref(f, n, arrived, xref);
 }
 
-int64_t fix_add_xref(struct fix *f, int n, int64_t arrived, const char *xref)
+/* store_article_add's result for the article <n@test> of fix_add_xref, its id in *id. */
+static int add_article(struct store *st, int n, int64_t arrived, const char *xref, int64_t *id)
 {
 	struct store_article a;
 	char msgid[32], subject[32], head[128], body[32];
-	int64_t id = -1;
 
 	snprintf(msgid, sizeof(msgid), "<%d@test>", n);
 	snprintf(subject, sizeof(subject), "subject %d", n);
@@ -107,9 +107,17 @@ int64_t fix_add_xref(struct fix *f, int n, int64_t arrived, const char *xref)
 	a.head_len = strlen(head);
 	a.body = body;
 	a.body_len = strlen(body);
-	CHECK_INT(store_article_add(f->st, &a, &id), 0);
+	return store_article_add(st, &a, id);
+}
+
+int64_t fix_add_xref(struct fix *f, int n, int64_t arrived, const char *xref)
+{
+	int64_t id = -1;
+
+	CHECK_INT(add_article(f->st, n, arrived, xref, &id), 0);
 	return id;
 }
+
 
 /*
  * Groups a.test and b.test; articles 1..5 numbered 1..5 in a.test, arrived
@@ -1750,22 +1758,12 @@ out:
 	fix_close(&f);
 }
 
-/* store_article_add's result for a bare article <n@test>. */
+/* store_article_add's result for the article <n@test> (fix_add's, no Xref). */
 static int add_rc(struct store *st, int n)
 {
-	struct store_article a;
-	char msgid[32];
 	int64_t id;
 
-	snprintf(msgid, sizeof(msgid), "<%d@test>", n);
-	memset(&a, 0, sizeof(a));
-	a.msgid = msgid;
-	a.arrived = 1000;
-	a.head = "Subject: s\r\n";
-	a.head_len = strlen(a.head);
-	a.body = "b\r\n";
-	a.body_len = 3;
-	return store_article_add(st, &a, &id);
+	return add_article(st, n, 1000, NULL, &id);
 }
 
 /* 1 if store_msgid_get finds <n@test>, 0 if not, -1 on an error. */
@@ -1870,11 +1868,7 @@ static void store_msgid_tail(void)
 	other = NULL;
 	msgtail_put(t);
 	t = NULL;
-	store_close(f.st);
-	f.st = NULL;
-	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
-	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
-	if (f.st == NULL)
+	if (fix_reopen(&f) < 0)
 		goto out;
 	t = msgtail_get(store_path(f.st), &made);
 	CHECK(t != NULL && !made);

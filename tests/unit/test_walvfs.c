@@ -174,7 +174,6 @@ out:
 static void walvfs_big(void)
 {
 	struct fix f;
-	char err[256];
 	uint64_t asked0, made0, asked, made;
 	int n;
 
@@ -190,11 +189,7 @@ static void walvfs_big(void)
 	CHECK_INT(store_wal_writes(f.st, &asked, &made, NULL), 0);
 	CHECK(made - made0 >= 4);
 	CHECK(made - made0 < (asked - asked0) / 50);
-	store_close(f.st);
-	f.st = NULL;
-	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
-	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
-	if (f.st == NULL)
+	if (fix_reopen(&f) < 0)
 		goto out;
 	CHECK_INT(store_msgid_seen(f.st, "<0@big>"), 1);
 	CHECK_INT(store_msgid_seen(f.st, "<300@big>"), 1);
@@ -266,7 +261,6 @@ static void walvfs_checkpoint_writes(void)
 {
 	struct fix f;
 	struct store *other = NULL;
-	char err[256];
 	uint64_t asked0, made0, started0, waits0, asked, made, started, waits;
 	int n;
 
@@ -298,11 +292,7 @@ static void walvfs_checkpoint_writes(void)
 	CHECK_INT(store_msgid_seen(other, "<480@big>"), 0);
 	store_close(other);
 	other = NULL;
-	store_close(f.st);
-	f.st = NULL;
-	CHECK_INT(store_check(f.path, err, sizeof(err)), 0);
-	CHECK_INT(store_open(f.path, &f.st, err, sizeof(err)), 0);
-	if (f.st != NULL)
+	if (fix_reopen(&f) == 0)
 		CHECK_INT(store_msgid_seen(f.st, "<399@big>"), 1);
 out:
 	store_close(other);
