@@ -394,7 +394,6 @@ enum stmt_id {
 	ST_STATS_THREADS,
 	ST_STATS_DELAYS,
 	ST_STATS_TOP,
-	ST_MSGID_TAKEN,
 	ST_TAIL_CHECK,
 	ST_TAIL_LOAD,
 	ST_TAIL_ADD_MANY,
@@ -606,10 +605,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE threads SET replies = replies + ?3,"
 		" first_reply = coalesce(first_reply, max(?2 - started, 0))"
 		" WHERE msgid = ?1",
-	/* store_article_add: taken by an article (but the tail's) or remembered in history. */
-	[ST_MSGID_TAKEN] =
-		"SELECT 1 WHERE EXISTS(SELECT 1 FROM msgids WHERE msgid = ?1)"
-		" OR EXISTS(SELECT 1 FROM history WHERE msgid = ?1)",
 	[ST_TAIL_CHECK] = "SELECT " TAIL_THERE("?2", "?1"),
 	[ST_TAIL_LOAD] =
 		"SELECT id, msgid FROM articles WHERE id > (SELECT coalesce(max(upto), 0) FROM msgid_tail) ORDER BY id",
@@ -767,7 +762,7 @@ static int rows_blind(struct store *st, sqlite3_stmt *s)
 	static const enum stmt_id blind[] = {
 		ST_HISTORY_SEEN, ST_ARTICLE_ADD, ST_ARRIVAL_ADD, ST_STATS_HOURLY,
 		ST_STATS_POSTER_GROUP, ST_STATS_POSTER, ST_STATS_THREAD, ST_STATS_REPLY,
-		ST_OUTQ_ADD, ST_GROUP_ADD_MARKS, ST_MSGID_TAKEN, ST_TAIL_CHECK,
+		ST_OUTQ_ADD, ST_GROUP_ADD_MARKS, ST_MSGID_SEEN, ST_TAIL_CHECK,
 	};
 	size_t i;
 
@@ -1764,18 +1759,11 @@ static int over_add(struct store *st, int64_t article_id, const struct buf *line
 int store_article_add(struct store *st, const struct store_article *a, int64_t *article_id)
 {
 	sqlite3_stmt *s = st->stmt[ST_ARTICLE_ADD];
-	int64_t taken = tail_has(st, a->msgid);
-	int rc, ret = 0;
+	int rc, ret = store_msgid_seen(st, a->msgid);
 
-	/* One article per Message-ID, and none remembered in history: the
-	 * tail's, then the index's and history's. */
-	if (taken != 0)
-		return taken > 0 ? MOOT_EEXIST : MOOT_ESTORE;
-	sqlite3_bind_text(st->stmt[ST_MSGID_TAKEN], 1, a->msgid, -1, SQLITE_STATIC);
-	ret = one_int(st, ST_MSGID_TAKEN, "add article: Message-ID", &taken);
-	if (ret != MOOT_ENOTFOUND)
-		return ret == 0 ? MOOT_EEXIST : ret;
-	ret = 0;
+	/* One article per Message-ID, and none remembered in history. */
+	if (ret != 0)
+		return ret > 0 ? MOOT_EEXIST : ret;
 	if (sqlite3_bind_text(s, 1, a->msgid, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 2, a->arrived) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, a->posted) != SQLITE_OK ||
