@@ -216,13 +216,21 @@ def test_upgrade_from_schema_4(srv):
 	by article, its Message-IDs UNIQUE in articles) opens, is migrated (the
 	trigger goes: mootd writes the lines itself; the replies table goes; the
 	arrival index becomes a row per hour in arrivals; the numbering index
-	goes; the Message-IDs move to msgids), keeps its articles, finds them by
-	Message-ID and NEWNEWS, refuses them again and takes new ones with one
-	overview line each."""
+	goes; the Message-IDs move to msgids; the threads lose their index by
+	Message-ID, and the one whose starter is gone is marked so), keeps its
+	articles, finds them by Message-ID and NEWNEWS, refuses them again and
+	takes new ones with one overview line each, a reply to the gone starter
+	counted in its thread."""
 	old = harness.post_n(srv, 2)
 	srv.stop()
 	db = sqlite3.connect(srv.db_path)
 	try:
+		# Undo migration 11, and add a thread whose starter expired.
+		db.executescript(
+			"DROP TRIGGER threads_gone; DROP INDEX threads_gone; ALTER TABLE threads DROP COLUMN gone;"
+			"CREATE UNIQUE INDEX threads_msgid ON threads(msgid);"
+			"INSERT INTO threads(article_id, group_id, msgid, started, replies)"
+			" SELECT 1000, group_id, '<gone@upgrade.test>', started, 0 FROM threads LIMIT 1;")
 		# Undo migration 10: articles with msgid UNIQUE again, no msgids.
 		db.executescript(
 			"DROP TRIGGER msgids_remove; DROP TABLE msgids; DROP TABLE msgid_tail;"
@@ -258,9 +266,16 @@ def test_upgrade_from_schema_4(srv):
 	eq([l.split("\t")[4] for l in over], old + new, "one overview line per article")
 	eq(listed, old + new, "NEWNEWS from the migrated arrivals")
 	eq(over[2].split("\t")[1], "After the upgrade 1", "the new line, written by mootd")
+	with srv.raw() as c:
+		c.post(article(subject="Re: gone", refs="<gone@upgrade.test>"))
 	db = sqlite3.connect(srv.db_path)
 	try:
-		eq(db.execute("PRAGMA user_version").fetchone()[0], 10, "schema version")
+		eq(db.execute("PRAGMA user_version").fetchone()[0], 11, "schema version")
+		eq(db.execute("SELECT msgid, gone, replies FROM threads ORDER BY article_id").fetchall(),
+		   [(m, 0, 0) for m in old + new] + [("<gone@upgrade.test>", 1, 1)],
+		   "threads: the gone starter's marked, and its reply counted")
+		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'threads_msgid'").fetchone()[0],
+		   0, "no index of every thread by Message-ID")
 		eq(db.execute("SELECT count(*) FROM msgids").fetchone()[0], 2, "the old Message-IDs in msgids")
 		eq(db.execute("SELECT upto FROM msgid_tail").fetchone()[0], 2, "up to the last old article")
 		eq(db.execute("SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'articles' AND type = 'index'")

@@ -1758,6 +1758,68 @@ out:
 	fix_close(&f);
 }
 
+/*
+ * A reply finds its thread through the starter's article, wherever the
+ * starter's Message-ID is (here in msgids: a merge after every two), and
+ * through the threads whose starter is gone once the starter expired: the
+ * figures keep that thread, and a reply to it, or the cancel of one, counts.
+ */
+static void store_figures_starter_gone(void)
+{
+	struct fix f;
+	struct store_stats s;
+	int64_t ga[1], ids[6], low, count, expired;
+
+	if (fix_open(&f) < 0)
+		goto out;
+	CHECK_INT(store_group_upsert(f.st, "a.test", "", 1, &f.ga), 0);
+	ga[0] = f.ga;
+	store_tail_merge_at(f.st, 2);
+	CHECK_INT(store_begin(f.st), 0);
+	ids[1] = fig_post(&f, 1, T0, "p@x", 0, f.ga, 0, NULL);
+	ids[2] = fig_post(&f, 2, T0 + DAY, "p@x", 0, f.ga, 0, NULL);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_begin(f.st), 0);
+	ids[3] = fig_post(&f, 3, T0 + DAY + 60, "q@x", 1, f.ga, 0, NULL);
+	ids[4] = fig_post(&f, 4, T0 + DAY + 120, "q@x", 2, f.ga, 0, NULL);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.threads, 2);
+	CHECK_INT(s.unanswered, 0);
+	CHECK_INT(s.ntop, 2);
+	CHECK_INT(s.top[0].replies, 1);
+	CHECK_INT(s.top[1].replies, 1);
+
+	/* the first starter expires; its thread stays */
+	CHECK_INT(store_expire_group(f.st, f.ga, T0 + 1, &low, &count, &expired), 0);
+	CHECK_INT(expired, 1);
+	CHECK_INT(store_begin(f.st), 0);
+	ids[5] = fig_post(&f, 5, T0 + 2 * DAY, "r@x", 1, f.ga, 0, NULL);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.threads, 2);
+	CHECK_INT(s.top[0].article_id, ids[1]);
+	CHECK_INT(s.top[0].replies, 2);
+
+	/* cancelling its replies: the count, then the first reply, go back */
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_article_remove(f.st, ids[5], T0 + 3 * DAY, NULL, NULL), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.top[0].article_id, ids[1]);
+	CHECK_INT(s.top[0].replies, 1);
+	CHECK_INT(s.unanswered, 0);
+	CHECK_INT(store_begin(f.st), 0);
+	CHECK_INT(store_article_remove(f.st, ids[3], T0 + 3 * DAY, NULL, NULL), 0);
+	CHECK_INT(store_commit(f.st), 0);
+	CHECK_INT(store_stats(f.st, ga, 1, T0, &s), 0);
+	CHECK_INT(s.unanswered, 1);
+	CHECK_INT(s.ntop, 1);
+	CHECK_INT(s.top[0].article_id, ids[2]);
+out:
+	fix_close(&f);
+}
+
 /* store_article_add's result for the article <n@test> (fix_add's, no Xref). */
 static int add_rc(struct store *st, int n)
 {
@@ -1948,5 +2010,6 @@ void test_store(void)
 	RUN(store_cancel);
 	RUN(store_figures);
 	RUN(store_figures_batched);
+	RUN(store_figures_starter_gone);
 	RUN(store_msgid_tail);
 }
