@@ -585,8 +585,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" AND hour = (SELECT arrived / 3600 FROM articles WHERE id = ?2)",
 	[ST_REMOVE_THREAD] = "DELETE FROM threads WHERE article_id = ?1",
 	[ST_REMOVE_ROOT] = "SELECT root FROM articles WHERE id = ?1",
-	/* ?2: the thread's starter (thread_of the cancelled reply's root). */
-	[ST_REMOVE_REPLY_COUNT] = "UPDATE threads SET replies = replies - 1 WHERE replies > 0 AND article_id = ?2",
+	/* ?1: the thread's starter (thread_of the cancelled reply's root). */
+	[ST_REMOVE_REPLY_COUNT] = "UPDATE threads SET replies = replies - 1 WHERE replies > 0 AND article_id = ?1",
 	/*
 	 * A cancelled first reply: the thread's next counted reply becomes its
 	 * first (none: NULL, unanswered again; runs after ST_REMOVE_REPLY_COUNT).
@@ -2880,7 +2880,7 @@ int store_article_remove(struct store *st, int64_t article_id, int64_t now,
 	if ((thread = reply_thread(st, article_id)) < 0)
 		return MOOT_ESTORE;
 	if (thread > 0) {
-		sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY_COUNT], 2, thread);
+		sqlite3_bind_int64(st->stmt[ST_REMOVE_REPLY_COUNT], 1, thread);
 		if ((ret = run(st, ST_REMOVE_REPLY_COUNT, "cancel: replies")) < 0)
 			return ret;
 		sqlite3_bind_int64(st->stmt[ST_REMOVE_FIRST_REPLY], 1, article_id);
