@@ -34,6 +34,7 @@
 
 #define RATE_SLOTS 4096		/* posters whose recent posts we remember */
 #define RATE_WINDOW_S 3600
+#define BAN_MAX_S 3155760000LL	/* the longest ban with an end: 100 years (0 is for good) */
 
 /* Recent post times of one user or address, for the hourly limits. */
 struct rate {
@@ -654,7 +655,8 @@ static void xmod(struct session *s, struct command *cmd)
 		char *end;
 		long long secs = strtoll(cmd->argv[3], &end, 10);
 		int64_t now = mootd_now();
-		if (*end != '\0' || secs < 0) {
+		/* bounded, so that now + secs cannot overflow (strtoll saturates) */
+		if (*end != '\0' || secs < 0 || secs > BAN_MAX_S) {
 			session_reply(s, 501, "Syntax: XMOD BAN USER|ADDRESS target seconds [reason]");
 			return;
 		}
