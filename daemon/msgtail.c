@@ -9,10 +9,10 @@
  * Message-ID's hash too, so a probe compares the strings only when that
  * matches: each string compared is a cache miss or two (the pair, then the
  * text), and a new Message-ID, the common lookup, probes one to three
- * slots before it finds an empty one.  Every removal keeps the order, packs the
- * buffer and rebuilds the table: removals come once per merge or rollback,
- * lookups and additions once per article.  One mutex per msgtail; one more
- * guards the list of them.
+ * slots before it finds an empty one.  Every removal keeps the order, packs
+ * the buffer and rebuilds the table: removals come once per merge or
+ * rollback, lookups and additions once per article.  One mutex per msgtail;
+ * one more guards the list of them.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,8 +46,8 @@ static struct msgtail *all;
 
 /*
  * Eight bytes at a time, each word multiplied in, then MurmurHash3's
- * finalizer: a byte at a time (FNV-1a) was a chain of one multiply per
- * byte, about 2 % of the ingest writer's time for three lookups per article.
+ * finalizer: a byte at a time (FNV-1a) made a chain of one multiply per
+ * byte, and the ingest writer hashes about three Message-IDs per article.
  */
 static uint64_t hash(const char *s)
 {
