@@ -1793,13 +1793,14 @@ static int over_add(struct store *st, int64_t article_id, const struct buf *line
 /*
  * Insert article a and its overview line (strings and blobs are copied by
  * SQLite); *article_id.
- * MOOT_EEXIST, not logged, when the message-id is already stored: only this
- * statement fails, the caller's transaction goes on.
+ * MOOT_EEXIST, not logged, when the Message-ID is stored or remembered in
+ * history (store_msgid_seen): nothing is written, the caller's transaction
+ * goes on.
  */
 int store_article_add(struct store *st, const struct store_article *a, int64_t *article_id)
 {
 	sqlite3_stmt *s = st->stmt[ST_ARTICLE_ADD];
-	int rc, ret = store_msgid_seen(st, a->msgid);
+	int ret = store_msgid_seen(st, a->msgid);
 
 	/* One article per Message-ID, and none remembered in history. */
 	if (ret != 0)
@@ -1818,8 +1819,7 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 		done(s);
 		return ret;
 	}
-	rc = step(st, s);
-	if (rc == SQLITE_DONE) {
+	if (step(st, s) == SQLITE_DONE) {
 		*article_id = sqlite3_last_insert_rowid(st->db);
 		if (msgtail_add(st->tail, a->msgid, *article_id) != 0) {
 			/* Unfindable by its Message-ID: fail it (the caller rolls back). */
@@ -1827,11 +1827,7 @@ int store_article_add(struct store *st, const struct store_article *a, int64_t *
 			ret = MOOT_ESTORE;
 		}
 	} else {
-		rc = sqlite3_extended_errcode(st->db);
-		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-			ret = MOOT_EEXIST;
-		else
-			ret = fail(st, "add article");
+		ret = fail(st, "add article");
 	}
 	done_rebound(s);
 	if (ret != 0)

@@ -145,7 +145,8 @@ int store_msgid_seen(struct store *st, const char *msgid);
 int store_history_seen(struct store *st, const char *msgid);
 
 /*
- * Insert an article; MOOT_EEXIST if its message-id exists.  Sets *article_id.
+ * Insert an article; MOOT_EEXIST if its message-id is stored or in history.
+ * Sets *article_id.
  * a->xref ("pathhost group:number ...") must name every number the article
  * is then given with store_number_add: cancels, expiry and NEWNEWS find an
  * article's numbering from it.
